@@ -1,0 +1,3 @@
+"""ecomon: ecological-environment monitoring platform."""
+
+__version__ = "0.1.0"
