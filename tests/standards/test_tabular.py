@@ -71,3 +71,8 @@ def test_write_csv_leaves_missing_cells_empty(capsys):
     assert capsys.readouterr().out == "id,AQI\n1,58\n2,\n"
     write_csv(pl.DataFrame({"AQI": [None]}, schema={"AQI": pl.Int64}), null_value="NA")
     assert capsys.readouterr().out == "AQI\nNA\n"
+
+
+def test_write_csv_writes_empty_text_as_an_empty_cell(capsys):
+    write_csv(pl.DataFrame({"id": ["1"], "primary": [""]}))
+    assert capsys.readouterr().out == "id,primary\n1,\n"

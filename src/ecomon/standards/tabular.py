@@ -95,6 +95,12 @@ def numeric(df: pl.DataFrame, column: str, *, allow_negative: bool = False) -> n
 
 
 def write_csv(df: pl.DataFrame, *, null_value: str = "") -> None:
-    """Write the table as CSV to stdout; missing values become `null_value` (an empty cell by default)."""
+    """Write the table as CSV to stdout; missing values become `null_value` (an empty cell by default).
+
+    With the default, empty text is written as an empty cell too (Polars would write `""`), so a cell that
+    means "nothing" looks the same whether it is null or empty.
+    """
+    if null_value == "":
+        df = df.with_columns(pl.col(pl.Utf8).replace("", None))
     sys.stdout.write(df.write_csv(null_value=null_value))
     sys.stdout.flush()
