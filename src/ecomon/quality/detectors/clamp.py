@@ -1,0 +1,48 @@
+"""D4 cap at a ceiling: the same value is the local maximum again and again (values clipped at c).
+
+Statistic: within a centred 72 h window, how many hours sit exactly on the window maximum with the same value.
+Natural peaks touch their maximum once; a clipped series sits on its ceiling every time it would exceed it.
+Threshold: ≥ 3 such hours in 72 h at a level above the station's median (fact-sheet D4: "≥ 3 identical maxima
+per day"; SaQC flagPlateau). The share of the neighbours above the ceiling at those hours is evidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecomon.quality.detectors.events import AlarmEvent, event, score
+from ecomon.quality.detectors.panel import Panel, rolling
+
+DEFAULTS = {"window": 72, "min_count": 3, "level_quantile": 0.5}
+
+
+def detect_clamp(panel: Panel, reference: np.ndarray | None = None, window: int = DEFAULTS["window"],
+                 min_count: int = DEFAULTS["min_count"],
+                 level_quantile: float = DEFAULTS["level_quantile"]) -> list[AlarmEvent]:
+    """Clusters of ≥ `min_count` hours on an identical local maximum within `window` hours."""
+    x = np.round(panel.values, 6)
+    top = rolling(x, window + 1, "max", 1, center=True)
+    found = []
+    for s in range(x.shape[1]):
+        col = x[:, s]
+        present = col[~np.isnan(col)]
+        if present.size == 0:
+            continue
+        level = np.quantile(present, level_quantile)
+        at_top = np.flatnonzero((col == top[:, s]) & (col > level))
+        if at_top.size < min_count:
+            continue
+        order = np.lexsort((at_top, col[at_top]))
+        idx, val = at_top[order], col[at_top][order]
+        new = np.r_[True, (val[1:] != val[:-1]) | (np.diff(idx) > window)]
+        group = np.cumsum(new) - 1
+        counts = np.bincount(group)
+        for g in np.flatnonzero(counts >= min_count):
+            members = idx[group == g]
+            a, b = int(members.min()), int(members.max())
+            evidence = {"hours_at_ceiling": counts[g], "ceiling": val[group == g][0], "threshold": min_count}
+            if reference is not None:
+                evidence["neighbours_above_share"] = float(np.mean(reference[members, s] > val[group == g][0]))
+            found.append(event("clamp", panel, s, a, b, score(counts[g], min_count), evidence,
+                               None if reference is None else reference[:, s]))
+    return found

@@ -1,0 +1,50 @@
+"""D1 constant / frozen values: a run of identical readings far longer than the series' own repeat rate allows.
+
+Statistic: run length of equal consecutive values above a floor. Scale-free threshold: the probability p that a
+reading equals the previous one (measured above the floor on the same panel) gives the run length whose
+natural frequency is below `natural_per_year`: L = 1 + log(rate) / log(p). Coarsely quantised parameters
+(Beijing CO in 0.1 mg/m³ steps) thus need longer runs than PM2.5 in 1 µg/m³ steps. Source: QARTOD flat line
+test; SaQC flagConstants; floor guard per the fact-sheet D1 (runs at the detection floor are natural).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
+from ecomon.quality.detectors.panel import Panel
+
+DEFAULTS = {"floor_quantile": 0.25, "natural_per_year": 0.2, "min_run": 4, "max_run": 12}
+
+
+def flat_threshold(panel: Panel, floor: float, natural_per_year: float, min_run: int, max_run: int) -> int:
+    """Shortest alarming run length for this panel (see module docstring)."""
+    x = np.round(panel.values, 6)
+    pair = ~np.isnan(x[1:]) & ~np.isnan(x[:-1]) & (x[1:] > floor)
+    p = float(np.mean(x[1:][pair] == x[:-1][pair])) if pair.any() else 0.0
+    if p <= 0:
+        return min_run
+    run = 1 + np.log(natural_per_year / 8766.0) / np.log(p)
+    return int(np.clip(np.ceil(run), min_run, max_run))
+
+
+def detect_flat(panel: Panel, floor_quantile: float = DEFAULTS["floor_quantile"],
+                natural_per_year: float = DEFAULTS["natural_per_year"], min_run: int = DEFAULTS["min_run"],
+                max_run: int = DEFAULTS["max_run"]) -> list[AlarmEvent]:
+    """Runs of identical values at or above the alarming length, at a level above the panel's floor."""
+    present = panel.values[~np.isnan(panel.values)]
+    if present.size == 0:
+        return []
+    floor = float(np.quantile(present, floor_quantile))
+    need = flat_threshold(panel, floor, natural_per_year, min_run, max_run)
+    x = np.round(panel.values, 6)
+    found = []
+    for s in range(x.shape[1]):
+        col = x[:, s]
+        same = np.r_[False, col[1:] == col[:-1]] & (col > floor)
+        starts, ends = runs(same, need - 1)
+        for a, b in zip(starts - 1, ends):
+            length = b - a + 1
+            found.append(event("flat", panel, s, a, b, score(length, need),
+                               {"run_hours": length, "value": col[a], "threshold_hours": need, "floor": floor}))
+    return found

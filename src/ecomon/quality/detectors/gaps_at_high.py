@@ -1,0 +1,60 @@
+"""D15 gaps aligned with high values (selective transmission, 环发〔2015〕175号 Art. 4(10–11)).
+
+Statistic per station-month: lift = P(missing | high) / P(missing | not high), where "high" means the
+neighbours' median (or, without neighbours, the station's own previous present value) is above the panel's
+90th percentile. Only short gaps count (≤ 6 h; long outages are equipment failures, not selection). Threshold:
+lift > 3 with ≥ 5 missing high hours (fact-sheet D15).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
+from ecomon.quality.detectors.panel import HOUR, Panel
+
+DEFAULTS = {"lift": 3.0, "min_hours": 5, "high_quantile": 0.9, "max_gap": 6}
+
+
+def _last_present(col: np.ndarray) -> np.ndarray:
+    idx = np.where(~np.isnan(col), np.arange(col.size), -1)
+    idx = np.maximum.accumulate(idx)
+    prev = np.full(col.size, np.nan)
+    prev[1:] = np.where(idx[:-1] >= 0, col[np.maximum(idx[:-1], 0)], np.nan)
+    return prev
+
+
+def detect_gaps_at_high(panel: Panel, reference: np.ndarray | None = None, lift: float = DEFAULTS["lift"],
+                        min_hours: int = DEFAULTS["min_hours"], high_quantile: float = DEFAULTS["high_quantile"],
+                        max_gap: int = DEFAULTS["max_gap"]) -> list[AlarmEvent]:
+    """Station-months whose short gaps fall on high-pollution hours far more often than elsewhere."""
+    x = panel.values
+    month = (panel.times + 8 * HOUR).astype("datetime64[M]")
+    found = []
+    for s in range(x.shape[1]):
+        col = x[:, s]
+        context = reference[:, s] if reference is not None else _last_present(col)
+        known = context[~np.isnan(context)]
+        if known.size == 0:
+            continue
+        high = context >= np.quantile(known, high_quantile)
+        missing = np.isnan(col)
+        short = np.zeros(col.size, dtype=bool)
+        for a, b in zip(*runs(missing)):
+            if b - a + 1 <= max_gap and a > 0:
+                short[a:b + 1] = True
+        judged = ~np.isnan(context) & (short | ~missing)
+        for m in np.unique(month):
+            here = (month == m) & judged
+            n_high, n_low = int((here & high).sum()), int((here & ~high).sum())
+            k_high, k_low = int((here & high & short).sum()), int((here & ~high & short).sum())
+            if k_high < min_hours or n_high == 0 or n_low == 0:
+                continue
+            ratio = (k_high / n_high) / max(k_low / n_low, 0.5 / n_low)
+            if ratio > lift:
+                rows = np.flatnonzero(here & high & short)
+                found.append(event("gaps_at_high", panel, s, int(rows[0]), int(rows[-1]), score(ratio, lift),
+                                   {"lift": ratio, "threshold": lift, "missing_high_hours": k_high,
+                                    "high_hours": n_high, "missing_other_hours": k_low},
+                                   context))
+    return found
