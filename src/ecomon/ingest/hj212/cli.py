@@ -1,7 +1,104 @@
-"""Command group (being written)."""
+"""`ecomon hj212 …`: the codec for integrators (decode, encode, crc). A public contract: one frame or JSON
+object per line, so it composes with shell pipes. The gateway adds `serve`/`simulate` to `hj212_app`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, BinaryIO
 
 import typer
 
+from ecomon.ingest.hj212.codec import Hj212Error, Packet, Version, crc16_hex, decode, encode
+
+hj212_app = typer.Typer(help="HJ 212 数据传输协议 / HJ 212 protocol tools.", no_args_is_help=True)
+
+Source = Annotated[str, typer.Argument(help="File with one item per line, or - for standard input.")]
+
+
+def _lines(source: str) -> Iterator[bytes]:
+    if source == "-":
+        stream: BinaryIO = sys.stdin.buffer
+        yield from stream
+        return
+    try:
+        handle = Path(source).open("rb")
+    except OSError as exc:
+        typer.echo(f"cannot read {source}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from exc
+    with handle:
+        yield from handle
+
+
+def _as_json(packet: Packet | None, error: str | None, warnings: tuple[str, ...]) -> str:
+    return json.dumps({"valid": packet is not None, "error": error, "warnings": list(warnings),
+                       "header": dict(packet.header) if packet else {}, "cp": dict(packet.cp) if packet else {}},
+                      ensure_ascii=False)
+
+
+@hj212_app.command("decode")
+def decode_command(source: Source = "-",
+                   lenient: Annotated[bool, typer.Option(help="Accept real-world deviations as warnings.")] = False,
+                   ) -> None:
+    """Frame per line → JSON per line: valid, error, warnings, header, cp (values exactly as sent)."""
+    for raw in _lines(source):
+        line = raw.rstrip(b"\r\n")
+        if not line.strip():
+            continue
+        try:
+            packet = decode(line + b"\r\n", lenient=lenient)
+        except Hj212Error as exc:
+            typer.echo(_as_json(None, str(exc), ()))
+        else:
+            typer.echo(_as_json(packet, None, packet.warnings))
+
+
+def _packet_from_json(obj: object) -> Packet:
+    if not isinstance(obj, dict) or not isinstance(obj.get("header"), dict) or not isinstance(obj.get("cp", {}), dict):
+        raise ValueError('expected an object with "header" and "cp" objects')
+    header = {str(k): str(v) for k, v in obj["header"].items() if v is not None}
+    cp = {str(k): str(v) for k, v in obj.get("cp", {}).items()}
+    flag = header.get("Flag")
+    if flag is None:
+        version = Version.HJT212_2005
+    elif flag.isascii() and flag.isdigit() and (int(flag) >> 2) <= 2:
+        version = Version(int(flag) >> 2)
+    else:
+        raise ValueError(f"Flag {flag!r} names no known version (2005: 0-3, 2017: 4-7, 2025: 8-11)")
+    return Packet(header, cp, version)
+
+
+@hj212_app.command("encode")
+def encode_command(source: Source = "-") -> None:
+    """JSON per line (the shape `decode` writes) → frame per line, with length and CRC computed.
+    Lines that cannot be encoded are reported on stderr and make the exit code 1."""
+    failed = False
+    for number, raw in enumerate(_lines(source), start=1):
+        if not raw.strip():
+            continue
+        try:
+            frame = encode(_packet_from_json(json.loads(raw)))
+        except (ValueError, Hj212Error) as exc:  # json.JSONDecodeError is a ValueError
+            typer.echo(f"line {number}: {exc}", err=True)
+            failed = True
+            continue
+        sys.stdout.buffer.write(frame)
+        sys.stdout.buffer.flush()
+    if failed:
+        raise typer.Exit(1)
+
+
+@hj212_app.command("crc")
+def crc_command(segments: Annotated[list[str] | None, typer.Argument(
+        help="Data segments (QN=…;…;CP=&&…&&); none: one per line on standard input.")] = None) -> None:
+    """Print the HJ 212 CRC (App. A) of each data segment, one per line."""
+    items = [s.encode("utf-8") for s in segments] if segments else [r.rstrip(b"\r\n") for r in _lines("-")]
+    for item in items:
+        typer.echo(crc16_hex(item))
+
 
 def register(app: typer.Typer) -> None:
-    """Attach this package's commands to the root `ecomon` app."""
+    """Attach the `hj212` command group to the root `ecomon` app."""
+    app.add_typer(hj212_app, name="hj212")

@@ -1,0 +1,183 @@
+"""The data area CP (HJ 212-2017 §6.3.4 / HJ 212-2025 §6.3.4.1): `key=value` items, `,` between items of one
+factor, `;` between factors; free text wrapped in `//…//` (Table C.40, i11001-Info) is opaque.
+
+Parsing yields a flat dict (key → value string as sent): grouping by `;` is only a convention and devices break it.
+`data_view` turns that dict into typed rows for the gateway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from ecomon.ingest.hj212.codec.errors import BadField
+
+Deviation = Callable[[str, Exception], None]
+
+# Keep '/' and ' ' too, so free text and stray whitespace leave the fast path.
+_NOT_DELIMITER = bytes(b for b in range(256) if b not in b"=; /")
+_ALTERNATING = b"=;" * 2048
+_FREE_TEXT = "//"
+_FORBIDDEN_IN_VALUE = (";", ",", "=", "&", "\r", "\n")
+
+
+def parse_cp(region: bytes, text: Callable[[bytes], str], deviation: Deviation) -> dict[str, str]:
+    """Parse the bytes between `CP=&&` and `&&`; `text` decodes bytes (UTF-8, GB18030 fallback) and
+    `deviation(warning, error)` decides strict vs lenient.
+
+    Fast path for the well-formed case: if, after mapping `,` to `;`, the delimiters alone read `=;=;…=`, every
+    item has exactly one `=` and no item is empty, so one split yields alternating keys and values.
+    """
+    if not region:
+        return {}
+    flat = region.replace(b",", b";")
+    skeleton = flat.translate(None, _NOT_DELIMITER)  # drops everything but '=' and ';' (and '/' and ' ')
+    if skeleton == _ALTERNATING[:len(skeleton)] and skeleton.endswith(b"="):
+        tokens = text(flat).replace("=", ";").split(";")
+        cp = dict(zip(tokens[::2], tokens[1::2]))
+        if 2 * len(cp) == len(tokens) and "" not in cp:
+            return cp
+    return _parse_slow(text(region), deviation)
+
+
+def _split_items(region: str) -> list[str]:
+    """Split at `;`/`,` except inside a `//free text//` value."""
+    items, start, i, n = [], 0, 0, len(region)
+    while i < n:
+        c = region[i]
+        if c == "=" and region.startswith(_FREE_TEXT, i + 1):
+            end = region.find(_FREE_TEXT, i + 3)
+            if end < 0:
+                raise BadField("CP", f"free text opened with // at offset {i + 1} is never closed")
+            i = end + 2
+            continue
+        if c in ";,":
+            items.append(region[start:i])
+            start = i + 1
+        i += 1
+    items.append(region[start:])
+    return items
+
+
+def _parse_slow(region: str, deviation: Deviation) -> dict[str, str]:
+    cp: dict[str, str] = {}
+    for item in _split_items(region):
+        if not item.strip():
+            deviation("empty CP item (stray ';' or ',')", BadField("CP", "empty item (stray ';' or ',')"))
+            continue
+        key, eq, value = item.partition("=")
+        if not eq:
+            deviation(f"CP item without '=' ignored: {item!r}", BadField("CP", f"item {item!r} has no '='"))
+            continue
+        if key != key.strip() or value != value.strip():
+            deviation(f"whitespace around CP item {key.strip()!r} trimmed",
+                      BadField(key.strip(), "whitespace around key or value"))
+            key, value = key.strip(), value.strip()
+        if not key:
+            deviation(f"CP item without a key ignored: {item!r}", BadField("CP", f"item {item!r} has no key"))
+            continue
+        if "=" in value and not _is_free_text(value):
+            deviation(f"CP value of {key} contains '='", BadField(key, "value contains '='"))
+        if key in cp:
+            deviation(f"duplicate CP key {key}: first value kept", BadField(key, "appears twice in CP"))
+            continue
+        cp[key] = value
+    return cp
+
+
+def _is_free_text(value: str) -> bool:
+    return len(value) >= 4 and value.startswith(_FREE_TEXT) and value.endswith(_FREE_TEXT)
+
+
+def check_cp_for_encoding(cp: Mapping[str, str]) -> None:
+    """Encoding produces only packets a strict decoder reads back to the same dict."""
+    for key, value in cp.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise BadField(str(key), "CP keys and values must be strings")
+        if not key or key != key.strip() or any(ch in key for ch in (*_FORBIDDEN_IN_VALUE, " ", "/")):
+            raise BadField(key or "CP", f"key {key!r} is empty or contains a delimiter, '/' or whitespace")
+        if _is_free_text(value):
+            if _FREE_TEXT in value[2:-2] or "&&" in value or value[2:3] == "/":
+                raise BadField(key, "free text must not contain '//' or '&&'")
+            continue
+        if value != value.strip() or " " in value or any(ch in value for ch in _FORBIDDEN_IN_VALUE) \
+                or value.startswith(_FREE_TEXT):
+            raise BadField(key, f"value {value!r} contains a delimiter or whitespace; wrap free text in //…//")
+
+
+def format_cp(cp: Mapping[str, str]) -> str:
+    """`;` between factors, `,` between consecutive items of the same factor code (the standard's layout)."""
+    parts: list[str] = []
+    previous = None
+    for key, value in cp.items():
+        code, dash, _ = key.partition("-")
+        factor = code if dash else None
+        if parts:
+            parts.append("," if factor is not None and factor == previous else ";")
+        parts.append(f"{key}={value}")
+        previous = factor
+    return "".join(parts)
+
+
+# --- structured view -------------------------------------------------------------------------------------------
+
+# Suffixes that describe a factor rather than carry a measured value (2017 Table 4; 2025 additions).
+ATTRIBUTE_SUFFIXES = frozenset({"Flag", "EFlag", "SampleTime", "CompleteTime", "SampleType", "SN", "ResultType"})
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_TIME_FORMATS = {14: "%Y%m%d%H%M%S", 12: "%Y%m%d%H%M", 17: "%Y%m%d%H%M%S%f"}
+
+
+def parse_time(text: str, key: str = "DataTime") -> datetime:
+    """`YYYYMMDDhhmmss` (§6.3.4); 12 (minutes) and 17 digits (ms) as sent by real devices (reference §8.9)."""
+    fmt = _TIME_FORMATS.get(len(text))
+    if fmt is None or not text.isdigit():
+        raise BadField(key, f"{text!r} is not a YYYYMMDDhhmmss time")
+    try:
+        return datetime.strptime(text + "000" if len(text) == 17 else text, fmt)
+    except ValueError as exc:
+        raise BadField(key, f"{text!r} is not a valid calendar time") from exc
+
+
+def parse_number(text: str) -> float | None:
+    """Decimal value as the standard writes numbers (Nx.y); None for non-numeric text (e.g. a log)."""
+    return float(text) if _NUMBER.fullmatch(text) else None
+
+
+@dataclass(frozen=True, slots=True)
+class FactorRow:
+    """One measured value: `a34004-Avg=14` with `a34004-Flag=N` → ("a34004", "Avg", "14", 14.0, "N")."""
+
+    code: str
+    kind: str
+    text: str
+    value: float | None
+    flag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DataView:
+    data_time: datetime | None
+    rows: tuple[FactorRow, ...]
+    attributes: Mapping[str, Mapping[str, str]]  # code → {"SampleTime": …, "EFlag": …, "SN": …}
+    params: Mapping[str, str]  # keys without a factor code: DataTime, RtdInterval, QnRtn, PolId …
+
+
+def data_view(cp: Mapping[str, str]) -> DataView:
+    """Typed rows of a data packet (2011, 2013, 2031, 2041, 2051, 2061, …) so callers never split strings."""
+    attributes: dict[str, dict[str, str]] = {}
+    params: dict[str, str] = {}
+    values: list[tuple[str, str, str]] = []
+    for key, text in cp.items():
+        code, dash, kind = key.partition("-")
+        if not dash:
+            params[key] = text
+        elif kind in ATTRIBUTE_SUFFIXES:
+            attributes.setdefault(code, {})[kind] = text
+        else:
+            values.append((code, kind, text))
+    rows = tuple(FactorRow(code, kind, text, parse_number(text), attributes.get(code, {}).get("Flag"))
+                 for code, kind, text in values)
+    data_time = params.get("DataTime")
+    return DataView(parse_time(data_time) if data_time is not None else None, rows, attributes, params)
