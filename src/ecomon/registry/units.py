@@ -171,6 +171,6 @@ def compass_to_degrees(labels: Sequence[str | None] | NDArray[np.object_], *,
             table[index] = _COMPASS_DEGREES[key]
         else:
             position = int(np.flatnonzero(inverse.reshape(-1) == index)[0])
-            raise UnitError(f"{text.reshape(-1)[position]!r} at position {position} is not a 16-point "
+            raise UnitError(f"{str(text.reshape(-1)[position])!r} at position {position} is not a 16-point "
                             f"compass direction ({' '.join(COMPASS_POINTS)}) or calm (C, CV)")
     return table[inverse].reshape(array.shape)

@@ -1,0 +1,97 @@
+"""Writing the registry catalogues and sites into PostgreSQL (idempotent upserts, attributed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from importlib import resources
+
+import psycopg
+
+
+def bundled(name: str) -> str:
+    return resources.files("ecomon.registry").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def load_regions(conn: psycopg.Connection, text: str) -> int:
+    """Upsert GB/T 2260 regions (parents before children, as the levels order them)."""
+    order = {"province": 0, "city": 1, "county": 2, "township": 3}
+    rows = sorted(_rows(text), key=lambda r: order.get(r["level"], 9))
+    for r in rows:
+        conn.execute(
+            """INSERT INTO region (code, name_zh, name_en, level, parent_code) VALUES (%s, %s, %s, %s, %s)
+               ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,
+                   level = excluded.level, parent_code = excluded.parent_code""",
+            (r["code"], r["name_zh"], r["name_en"] or None, r["level"], r["parent_code"] or None))
+    return len(rows)
+
+
+def load_parameters(conn: psycopg.Connection, parameters: str, aliases: str) -> int:
+    """Parameters keyed by HJ 212 code; the first row of a code gives its default medium and unit."""
+    rows = _rows(parameters)
+    seen: set[str] = set()
+    for r in rows:
+        decimals = int(r["decimals"]) if r.get("decimals") else None
+        if r["code"] not in seen:
+            seen.add(r["code"])
+            conn.execute(
+                """INSERT INTO parameter (code, name_zh, name_en, element, unit, legacy_code, decimals)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,
+                       element = excluded.element, unit = excluded.unit, legacy_code = excluded.legacy_code,
+                       decimals = excluded.decimals""",
+                (r["code"], r["name_zh"], r["name_en"], r["element"], r["unit"], r["legacy_code"] or None, decimals))
+        conn.execute(
+            """INSERT INTO parameter_unit (code, element, unit, decimals) VALUES (%s, %s, %s, %s)
+               ON CONFLICT (code, element) DO UPDATE SET unit = excluded.unit, decimals = excluded.decimals""",
+            (r["code"], r["element"], r["unit"], decimals))
+    for a in _rows(aliases):
+        conn.execute(
+            """INSERT INTO parameter_alias (alias, code) VALUES (lower(%s), %s)
+               ON CONFLICT (alias) DO UPDATE SET code = excluded.code""", (a["alias"], a["code"]))
+    return len(seen)
+
+
+SITE_COLUMNS = ("code", "name_zh", "name_en", "element", "site_type", "control_level", "region_code", "lon", "lat",
+                "operator", "state")
+
+
+def upsert_sites(conn: psycopg.Connection, rows: Iterable[dict[str, str]], user: str) -> tuple[int, int]:
+    """Insert or update sites by code; a state change is recorded in the dated history. Returns (new, updated)."""
+    new = updated = 0
+    for r in rows:
+        missing = [c for c in ("code", "name_zh", "element", "site_type", "control_level", "region_code")
+                   if not (r.get(c) or "").strip()]
+        if missing:
+            raise ValueError(f"site {r.get('code') or '(no code)'}: missing {', '.join(missing)}")
+        state = (r.get("state") or "active").strip()
+        before = conn.execute("SELECT id, state FROM site WHERE code = %s", (r["code"],)).fetchone()
+        site_id = conn.execute(
+            """INSERT INTO site (code, name_zh, name_en, element, site_type, control_level, region_code, lon, lat,
+                                 operator, state, updated_by)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,
+                   element = excluded.element, site_type = excluded.site_type,
+                   control_level = excluded.control_level, region_code = excluded.region_code,
+                   lon = excluded.lon, lat = excluded.lat, operator = excluded.operator, state = excluded.state,
+                   updated_at = now(), updated_by = excluded.updated_by
+               RETURNING id""",
+            (r["code"], r["name_zh"], r.get("name_en") or None, r["element"], r["site_type"], r["control_level"],
+             r["region_code"], _float(r.get("lon")), _float(r.get("lat")), r.get("operator") or None, state, user),
+        ).fetchone()[0]
+        if before is None or before[1] != state:
+            conn.execute(
+                """INSERT INTO site_state_history (site_id, state, valid_from, reason, changed_by)
+                   VALUES (%s, %s, coalesce(%s::date, current_date), %s, %s)""",
+                (site_id, state, r.get("state_since") or None, r.get("reason") or "registry file", user))
+        new, updated = (new + 1, updated) if before is None else (new, updated + 1)
+    return new, updated
+
+
+def _float(text: str | None) -> float | None:
+    return float(text) if text not in (None, "") else None
