@@ -71,7 +71,7 @@ def daily_aqi(daily: pl.DataFrame, standard: AqiRuleSet | None = None) -> pl.Dat
         if rows.any():
             part = aqi.compute({c: v[rows] for c, v in values.items()}, standard=rule, period="day")
             result[rows] = part.aqi
-    complete = pl.all_horizontal(pl.col(c).is_not_null() for c in ASSESSED)
+    complete = pl.all_horizontal(pl.col(c).is_not_null() if c in daily.columns else pl.lit(False) for c in ASSESSED)
     return daily.with_columns(
         pl.Series("AQI", result, nan_to_null=True),
         pl.Series("aqi_standard", chosen.astype(str)),

@@ -6,6 +6,7 @@ column), call the engine, write CSV.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 
@@ -207,11 +208,23 @@ def eval_air_assessment(
     fail_on_input_error(run)
 
 
+def _is_iso(value: str | None) -> bool:
+    try:
+        dt.datetime.fromisoformat(value or "")
+    except ValueError:
+        return False
+    return True
+
+
 def _parsed_times(frame: pl.DataFrame, column: str, to_date: bool) -> pl.Series:
     if column not in frame.columns:
         raise InputError("column not found", column=column)
     text = frame.get_column(column).str.strip_chars()
-    parsed = text.str.to_datetime(strict=False, time_unit="us")
+    try:
+        parsed = text.str.to_datetime(strict=False, time_unit="us")
+    except pl.exceptions.ComputeError:  # no common format: blame the first value Python cannot read either
+        row = next((i for i, v in enumerate(text) if not _is_iso(v)), 0)
+        raise InputError(f"{text[row]!r} is not an ISO 8601 date/time", row=row + 1, column=column) from None
     if parsed.dtype.time_zone is not None:  # type: ignore[union-attr]
         parsed = parsed.dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None)
     bad = parsed.is_null()
