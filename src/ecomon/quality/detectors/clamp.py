@@ -11,16 +11,22 @@ from __future__ import annotations
 import numpy as np
 
 from ecomon.quality.detectors.events import AlarmEvent, event, score
-from ecomon.quality.detectors.panel import Panel, rolling
+from ecomon.quality.detectors.panel import Panel, resolution, rolling
 
-DEFAULTS = {"window": 72, "min_count": 3, "level_quantile": 0.5}
+DEFAULTS = {"window": 72, "min_count": 3, "level_quantile": 0.5, "min_steps": 20, "neighbour_share": 0.5}
 
 
 def detect_clamp(panel: Panel, reference: np.ndarray | None = None, window: int = DEFAULTS["window"],
                  min_count: int = DEFAULTS["min_count"],
-                 level_quantile: float = DEFAULTS["level_quantile"]) -> list[AlarmEvent]:
-    """Clusters of ≥ `min_count` hours on an identical local maximum within `window` hours."""
+                 level_quantile: float = DEFAULTS["level_quantile"], min_steps: int = DEFAULTS["min_steps"],
+                 neighbour_share: float = DEFAULTS["neighbour_share"]) -> list[AlarmEvent]:
+    """Clusters of ≥ `min_count` hours on an identical local maximum within `window` hours.
+
+    The ceiling must be at least `min_steps` reporting steps high (coarse values tie by chance) and, when the
+    neighbours are known, most of them must read above it at those hours (they were not capped).
+    """
     x = np.round(panel.values, 6)
+    res = resolution(x)
     top = rolling(x, window + 1, "max", 1, center=True)
     found = []
     for s in range(x.shape[1]):
@@ -28,7 +34,7 @@ def detect_clamp(panel: Panel, reference: np.ndarray | None = None, window: int 
         present = col[~np.isnan(col)]
         if present.size == 0:
             continue
-        level = np.quantile(present, level_quantile)
+        level = max(np.quantile(present, level_quantile), min_steps * res)
         at_top = np.flatnonzero((col == top[:, s]) & (col > level))
         if at_top.size < min_count:
             continue
@@ -42,7 +48,10 @@ def detect_clamp(panel: Panel, reference: np.ndarray | None = None, window: int 
             a, b = int(members.min()), int(members.max())
             evidence = {"hours_at_ceiling": counts[g], "ceiling": val[group == g][0], "threshold": min_count}
             if reference is not None:
-                evidence["neighbours_above_share"] = float(np.mean(reference[members, s] > val[group == g][0]))
+                share = float(np.mean(reference[members, s] > val[group == g][0]))
+                if share < neighbour_share:
+                    continue
+                evidence["neighbours_above_share"] = share
             found.append(event("clamp", panel, s, a, b, score(counts[g], min_count), evidence,
                                None if reference is None else reference[:, s]))
     return found

@@ -10,6 +10,8 @@ window edges (pasted data does not join its surroundings).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
@@ -90,9 +92,13 @@ def detect_copy(panel: Panel, window: int = DEFAULTS["window"], min_distinct: in
 
     # near copies between stations at the same hours: rolling correlation of steps
     if n_st > 1:
-        sv = np.lib.stride_tricks.sliding_window_view(steps[1:], window - 1, axis=0)  # (t-w+1, S, w-1)
+        # winsorise steps so one shared glitch (e.g. a decimal error at every station) cannot make r ≈ 1
+        clipped = np.clip(steps[1:], -4 * typical, 4 * typical)
+        sv = np.lib.stride_tricks.sliding_window_view(clipped, window - 1, axis=0)  # (t-w+1, S, w-1)
         ok = valid[: sv.shape[0]]
-        centred = sv - np.nanmean(sv, axis=2, keepdims=True)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # incomplete windows give NaN and are not used
+            centred = sv - np.nanmean(sv, axis=2, keepdims=True)
         norm = np.sqrt(np.nansum(centred ** 2, axis=2))
         for a in range(n_st):
             for b in range(a + 1, n_st):

@@ -4,7 +4,8 @@ Statistic: run length of equal consecutive values above a floor. Scale-free thre
 reading equals the previous one (measured above the floor on the same panel) gives the run length whose
 natural frequency is below `natural_per_year`: L = 1 + log(rate) / log(p). Coarsely quantised parameters
 (Beijing CO in 0.1 mg/m³ steps) thus need longer runs than PM2.5 in 1 µg/m³ steps. Source: QARTOD flat line
-test; SaQC flagConstants; floor guard per the fact-sheet D1 (runs at the detection floor are natural).
+test; SaQC flagConstants; floor guard per the fact-sheet D1: above max(P25, 10 × resolution), never at the
+detection floor where runs are natural.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
-from ecomon.quality.detectors.panel import Panel
+from ecomon.quality.detectors.panel import Panel, resolution
 
 DEFAULTS = {"floor_quantile": 0.25, "natural_per_year": 0.2, "min_run": 4, "max_run": 12}
 
@@ -35,7 +36,7 @@ def detect_flat(panel: Panel, floor_quantile: float = DEFAULTS["floor_quantile"]
     present = panel.values[~np.isnan(panel.values)]
     if present.size == 0:
         return []
-    floor = float(np.quantile(present, floor_quantile))
+    floor = max(float(np.quantile(present, floor_quantile)), 10 * resolution(panel.values))
     need = flat_threshold(panel, floor, natural_per_year, min_run, max_run)
     x = np.round(panel.values, 6)
     found = []

@@ -3,7 +3,7 @@
 Statistic per station-month: lift = P(missing | high) / P(missing | not high), where "high" means the
 neighbours' median (or, without neighbours, the station's own previous present value) is above the panel's
 90th percentile. Only short gaps count (≤ 6 h; long outages are equipment failures, not selection). Threshold:
-lift > 3 with ≥ 5 missing high hours (fact-sheet D15).
+lift > 4 with ≥ 5 missing high hours (fact-sheet D15 starts at 3; 4 after the Beijing natural rate).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
 from ecomon.quality.detectors.panel import HOUR, Panel
 
-DEFAULTS = {"lift": 3.0, "min_hours": 5, "high_quantile": 0.9, "max_gap": 6}
+DEFAULTS = {"lift": 4.0, "min_hours": 5, "high_quantile": 0.9, "max_gap": 6}
 
 
 def _last_present(col: np.ndarray) -> np.ndarray:

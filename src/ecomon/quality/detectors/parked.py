@@ -1,8 +1,8 @@
 """D3 values parked just below a limit (bunching, "平顶"): too many values just under L, too few just over it.
 
 Statistic per station-month: k = count in (L − b, L], m = count in (L, L + b], b = 15 % of L; one-sided binomial
-tail P(X ≥ k | n = k + m, ½). A smooth density has about as many values on each side of any point; parking
-exceedances under L empties the upper bin. Threshold p < 0.001 with k ≥ 5 (fact-sheet D3: 0 natural alarms
+tail P(X ≥ k | n = k + m, p₀), p₀ = the share below pooled over the whole panel (≥ ½; the density's own
+slope at L, so steep tails of hourly gases do not alarm). Parking exceedances under L empties the upper bin. Threshold p < 0.001 with k ≥ 5 (fact-sheet D3: 0 natural alarms
 in 432 Beijing station-months; Ghanem & Zhang 2014 discontinuity at the API-100 cut-off).
 """
 
@@ -24,9 +24,9 @@ LIMITS: dict[str, tuple[str, float]] = {
 DEFAULTS = {"band": 0.15, "p_value": 1e-3, "min_below": 5}
 
 
-def binomial_tail(k: int, n: int) -> float:
-    """P(X ≥ k) for X ~ Binomial(n, ½)."""
-    return sum(comb(n, i) for i in range(k, n + 1)) / 2.0 ** n
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X ≥ k) for X ~ Binomial(n, p)."""
+    return float(sum(comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k, n + 1)))
 
 
 def _daily(panel: Panel) -> tuple[np.ndarray, np.ndarray]:
@@ -58,21 +58,26 @@ def detect_parked(panel: Panel, band: float = DEFAULTS["band"], p_value: float =
         first = last = np.arange(panel.times.size)
     month = (panel.times[first] + 8 * HOUR).astype("datetime64[M]")
     width = band * limit
+    with np.errstate(invalid="ignore"):
+        below_all = (values > limit - width) & (values <= limit)
+        above_all = (values > limit) & (values <= limit + width)
+    # expected share below: pooled over the panel (the density's own slope at L), never less than ½
+    pooled = below_all.sum() / max(int((below_all | above_all).sum()), 1)
+    p0 = float(np.clip(pooled, 0.5, 0.9))
     found = []
     for s in range(values.shape[1]):
         v = values[:, s]
-        below = (v > limit - width) & (v <= limit)
-        above = (v > limit) & (v <= limit + width)
+        below, above = below_all[:, s], above_all[:, s]
         for m in np.unique(month):
             here = month == m
             k, n = int(below[here].sum()), int((below | above)[here].sum())
             if k < min_below:
                 continue
-            p = binomial_tail(k, n)
+            p = binomial_tail(k, n, p0)
             if p < p_value:
                 rows = np.flatnonzero(here & below)
                 found.append(event("parked", panel, s, int(first[rows[0]]), int(last[rows[-1]]),
                                    score(np.log10(p_value) / np.log10(max(p, 1e-300)), 1.0) if p > 0 else 1.0,
-                                   {"below": k, "above": n - k, "p_value": p, "limit": limit, "band": width,
+                                   {"below": k, "above": n - k, "p_value": p, "expected_share_below": p0, "limit": limit, "band": width,
                                     "averaging": averaging}))
     return found

@@ -3,17 +3,20 @@
 Statistic: rolling 24 h median of |Δx| / (level + resolution), divided by the same quantity's 30-day median at
 that station. Smoothing a series (moving averages, interpolation) shrinks hourly steps by a large factor while
 the level stays. Threshold: ratio < 0.25 for ≥ 24 h (fact-sheet D2; QARTOD attenuated signal; SaQC
-flagByVariance) and the neighbours, when known, keep moving normally.
+flagByVariance), while the other stations of the panel keep ≥ 60 % of their normal movement (calm weather
+smooths every station) and the level is above 10 reporting steps (quantised low values do not move).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
 from ecomon.quality.detectors.panel import Panel, resolution, rolling
 
-DEFAULTS = {"ratio": 0.25, "window": 24, "baseline_days": 30, "min_hours": 24}
+DEFAULTS = {"ratio": 0.25, "others_ratio": 0.6, "window": 24, "baseline_days": 30, "min_hours": 24}
 
 
 def movement(panel: Panel, window: int) -> np.ndarray:
@@ -27,15 +30,23 @@ def movement(panel: Panel, window: int) -> np.ndarray:
 
 def detect_smoothing(panel: Panel, ratio: float = DEFAULTS["ratio"], window: int = DEFAULTS["window"],
                      baseline_days: int = DEFAULTS["baseline_days"],
-                     min_hours: int = DEFAULTS["min_hours"]) -> list[AlarmEvent]:
+                     min_hours: int = DEFAULTS["min_hours"],
+                     others_ratio: float = DEFAULTS["others_ratio"]) -> list[AlarmEvent]:
     """Windows whose hourly movement is below `ratio` × the station's 30-day median movement."""
     move = movement(panel, window)
     base = rolling(move, baseline_days * 24, "median", baseline_days * 6, center=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    level = rolling(panel.values, window, "median", window // 2)
+    floor = 10 * resolution(panel.values)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # hours where no other station reports give NaN
         rel = move / base
+        others = np.array([np.nanmedian(np.delete(rel, s, axis=1), axis=1) if rel.shape[1] > 1
+                           else np.ones(rel.shape[0]) for s in range(rel.shape[1])]).T \
+            if rel.shape[1] > 1 else np.ones(rel.shape)
     found = []
     for s in range(rel.shape[1]):
-        low = rel[:, s] < ratio
+        # the station alone is calm (others keep moving) at a level where steps are resolvable
+        low = (rel[:, s] < ratio) & (others[:, s] >= others_ratio) & (level[:, s] > floor)
         for a, b in zip(*runs(low, min_hours)):
             a0 = max(0, a - window + 1)  # the rolling window reaches back to here
             worst = float(np.nanmin(rel[a:b + 1, s]))
