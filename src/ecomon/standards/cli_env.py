@@ -474,7 +474,7 @@ def _daily_source_table(
         means = emission.daily_means(part, ["outlet"], "date", [p], "ok")
         if p in loads:
             load_sums = part.with_columns(pl.Series("load", loads[p])).group_by(["outlet", "date"], maintain_order=True).agg(
-                pl.col("load").filter(pl.col("ok")).sum().alias(f"{p}_load_kg")
+                pl.col("load").filter(pl.col("ok") & pl.col("load").is_not_nan()).sum().alias(f"{p}_load_kg")
             )
             means = means.join(load_sums, on=["outlet", "date"], maintain_order="left")
         means = means.rename({"valid_hours": f"{p}_valid_hours", "day_valid": f"{p}_day_valid"})
