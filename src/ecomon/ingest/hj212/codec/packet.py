@@ -252,16 +252,24 @@ def _verify(segment: bytes, cpi: int, close: int, region: bytes, crc_got: int, k
         _check_crc(segment, crc_got, dev)
         return region, None
     looks_encrypted = region.startswith(TEXT_OPEN) or not region.isascii() or any(b < 0x20 for b in region)
-    if looks_encrypted and len(region) >= 16:
-        plain, form = decrypt_region(region, key)
-        if _is_text(plain) and crc16(segment[:cpi + 5] + plain + segment[close:]) == crc_got:
-            return plain, form
+    if looks_encrypted and len(region) >= 16 and (found := _decrypted(segment, cpi, close, region, crc_got, key)):
+        return found
     if crc16(segment) == crc_got:
         return region, None
+    if not looks_encrypted and len(region) >= 16 and (found := _decrypted(segment, cpi, close, region, crc_got, key)):
+        return found  # ciphertext that happens to be printable ASCII
     if looks_encrypted:
         raise DecryptError(f"CRC {crc_got:04X} matches neither the SM4-decrypted nor the plain CP: wrong key?")
     _check_crc(segment, crc_got, dev)
     return region, None
+
+
+def _decrypted(segment: bytes, cpi: int, close: int, region: bytes, crc_got: int,
+               key: bytes) -> tuple[bytes, CipherForm] | None:
+    plain, form = decrypt_region(region, key)
+    if _is_text(plain) and crc16(segment[:cpi + 5] + plain + segment[close:]) == crc_got:
+        return plain, form
+    return None
 
 
 def _is_text(data: bytes) -> bool:
