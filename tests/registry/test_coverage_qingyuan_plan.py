@@ -1,4 +1,4 @@
-"""Construction targets and coverage rules: the Qingyuan plan (seed 000, attachment 1) and their evaluation."""
+"""Construction targets and coverage rules: the Qingyuan plan (seed 000, attachment 1), evaluation."""
 
 import pytest
 
@@ -88,7 +88,8 @@ def test_sixteen_county_stations_meet_the_rule_but_not_the_target_of_18():
 
 def test_counts_in_unknown_regions_are_refused():
     with pytest.raises(ValueError, match="count row 1: region '441899' is not in the regions catalogue"):
-        evaluate([target("air-county")], [], counts(("air", "county", "city", "441899", "active", 1)), regions())
+        evaluate([target("air-county")], [], counts(("air", "county", "city", "441899", "active", 1)),
+                 regions())
 
 
 MINIMAL = """[plan]

@@ -11,7 +11,8 @@ BASE = HEADER + "110000,北京市,Beijing,province,\n110100,市辖区,Beijing (d
 def test_all_34_provincial_level_divisions_are_present():
     provinces = [r for r in regions().all if r.level == "province"]
     assert len(provinces) == 34
-    assert {"110000", "440000", "500000", "650000", "710000", "810000", "820000"} <= {r.code for r in provinces}
+    codes = {r.code for r in provinces}
+    assert {"110000", "440000", "500000", "650000", "710000", "810000", "820000"} <= codes
 
 
 def test_beijing_has_16_districts_under_110100():

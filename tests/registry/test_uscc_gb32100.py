@@ -1,6 +1,8 @@
 """Unified social credit codes, GB 32100-2015 (with the GB 11714 organisation-code check inside)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ecomon.registry.uscc import (
     UsccError,
@@ -78,3 +80,15 @@ def test_single_character_typos_are_caught():
             if char != code[position]:
                 typo = code[:position] + char + code[position + 1:]
                 assert uscc_problem(typo) is not None, typo
+
+
+CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@given(st.sampled_from(["91", "92", "93", "11", "12", "51", "52", "31", "N2", "Y1"]),
+       st.sampled_from(["110000", "441802", "100000", "110101"]),
+       st.text(CODE_CHARS, min_size=8, max_size=8))
+def test_codes_built_with_both_check_characters_are_valid(prefix, region, body):
+    first17 = prefix + region + body + organisation_check_character(body)
+    parsed = check_uscc(first17 + check_character(first17))
+    assert parsed.organisation_code == f"{body}-{first17[16]}"

@@ -25,8 +25,8 @@ def test_beijing_site_categories_are_vocabulary_site_types():
 
 def test_every_term_has_chinese_and_english_labels():
     v = vocabulary()
-    for group in (v.elements, v.site_types, v.control_levels, v.states, v.key_unit_levels, v.key_unit_categories,
-                  v.outlet_kinds, v.parameter_domains):
+    for group in (v.elements, v.site_types, v.control_levels, v.states, v.key_unit_levels,
+                  v.key_unit_categories, v.outlet_kinds, v.parameter_domains):
         for term in group:
             assert term.zh.strip() and term.en.strip()
     assert [c.code for c in v.control_levels] == ["national", "provincial", "city", "county"]
@@ -124,13 +124,16 @@ def test_minimal_vocabulary_parses():
 
 
 @pytest.mark.parametrize(("old", "new", "line", "field", "words"), [
-    ('element = "air"\ncode = "urban"', 'element = "water"\ncode = "urban"', 7, "element", "not an [[element]]"),
+    ('element = "air"\ncode = "urban"', 'element = "water"\ncode = "urban"', 7, "element",
+     "not an [[element]]"),
     ('code = "urban"', 'code = "Urban Station"', 7, "code", "not a code"),
     ('zh = "城市站"', 'zh = ""', 7, "zh", "must not be empty"),
     ('initial = true', 'initial = "yes"', 19, "initial", "true or false"),
     ('to = "retired"', 'to = "closed"', 31, "to", "not a [[state]] code"),
-    ('from = "active"\nto = "retired"', 'from = "retired"\nto = "retired"', 31, "to", "must change the state"),
-    ('parameter_domain = "air"', 'parameter_domain = "soil"', 52, "parameter_domain", "not a [[parameter_domain]]"),
+    ('from = "active"\nto = "retired"', 'from = "retired"\nto = "retired"', 31, "to",
+     "must change the state"),
+    ('parameter_domain = "air"', 'parameter_domain = "soil"', 52, "parameter_domain",
+     "not a [[parameter_domain]]"),
     ('code = "retired"', 'code = "active"', 25, "code", "repeats the [[state]] entry on line 19"),
 ])
 def test_bad_vocabulary_entries_name_line_and_field(old, new, line, field, words):

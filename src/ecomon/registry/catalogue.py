@@ -11,7 +11,8 @@ Files and columns (UTF-8, header line first):
     ecomon-local code ``x`` + 5 digits where no HJ 212 code exists. ``element`` is the parameter domain in
     which ``unit`` (the unit ecomon stores) applies: the same factor can be stored in µg/m³ for ambient air
     and mg/m³ for flue gas. ``legacy_code`` is the HJ/T 212-2005 code, ``hj212_type`` the standard's default
-    data type (e.g. N5.2), ``molar_mass`` (g/mol) is set for gases converted between ppb and mass concentration.
+    data type (e.g. N5.2), ``molar_mass`` (g/mol) is set for gases converted between ppb and mass
+    concentration.
 ``aliases.csv`` — ``alias,code``
     Names found in files and feeds (PM2.5, NH3-N, 氨氮 …), matched case-insensitively. Legacy codes are
     aliases too, taken from ``parameters.csv``.
@@ -44,7 +45,8 @@ _HJ212_TYPE = re.compile(r"N\d{1,2}(\.\d)?")
 class CatalogueError(ValueError):
     """A catalogue file has a bad row; names the file, 1-based line (header = line 1), field and reason."""
 
-    def __init__(self, source: str, reason: str, *, line: int | None = None, field: str | None = None) -> None:
+    def __init__(self, source: str, reason: str, *, line: int | None = None,
+                 field: str | None = None) -> None:
         self.source = source
         self.line = line
         self.field = field
@@ -76,7 +78,8 @@ def csv_rows(text: str, source: str, columns: tuple[str, ...]) -> Iterator[tuple
         if not fields or all(not f.strip() for f in fields):
             continue
         if len(fields) != len(columns):
-            raise CatalogueError(source, f"{len(fields)} fields where the header has {len(columns)}", line=line)
+            raise CatalogueError(source, f"{len(fields)} fields where the header has {len(columns)}",
+                                 line=line)
         yield line, {name: value.strip() for name, value in zip(columns, fields)}
 
 
@@ -111,7 +114,8 @@ def level_of_code(code: str) -> str:
 
 
 def _expected_parent(code: str, level: str) -> str | None:
-    return {"province": None, "city": code[:2] + "0000", "county": code[:4] + "00", "township": code[:6]}[level]
+    parents = {"province": None, "city": code[:2] + "0000", "county": code[:4] + "00", "township": code[:6]}
+    return parents[level]
 
 
 class RegionTable:
@@ -176,7 +180,8 @@ def parse_regions(text: str, source: str = "regions.csv") -> RegionTable:
         seen[code] = line
         level = required(row, "level", source, line)
         if level not in LEVELS:
-            raise CatalogueError(source, f"{level!r} is not one of {', '.join(LEVELS)}", line=line, field="level")
+            raise CatalogueError(source, f"{level!r} is not one of {', '.join(LEVELS)}",
+                                 line=line, field="level")
         shape = level_of_code(code)
         if level != shape:
             raise CatalogueError(source, f"code {code} has the shape of a {shape}, not a {level}",
@@ -274,10 +279,12 @@ ALIAS_COLUMNS = ("alias", "code")
 def _check_code(code: str, source: str, line: int) -> None:
     if not (_HJ212_CODE.fullmatch(code) or _LOCAL_CODE.fullmatch(code) or code in _NOISE_CODES):
         raise CatalogueError(source, f"{code!r} is neither an HJ 212 factor code (a/w + 5 digits, or a "
-                             "Table B.3 noise code) nor an ecomon-local code (x + 5 digits)", line=line, field="code")
+                             "Table B.3 noise code) nor an ecomon-local code (x + 5 digits)",
+                             line=line, field="code")
 
 
-def _number(row: Mapping[str, str], field: str, source: str, line: int, convert: Callable[[str], float]) -> float:
+def _number(row: Mapping[str, str], field: str, source: str, line: int,
+            convert: Callable[[str], float]) -> float:
     try:
         value = convert(row[field])
     except ValueError:
@@ -299,7 +306,8 @@ def parse_parameters(text: str, alias_text: str, domains: frozenset[str], *,
         _check_code(code, source, line)
         element = required(row, "element", source, line)
         if element not in domains:
-            raise CatalogueError(source, f"{element!r} is not a parameter domain ({', '.join(sorted(domains))})",
+            known = ", ".join(sorted(domains))
+            raise CatalogueError(source, f"{element!r} is not a parameter domain ({known})",
                                  line=line, field="element")
         if (code, element) in seen:
             raise CatalogueError(source, f"{code} for {element} repeats line {seen[(code, element)]}",
@@ -346,7 +354,8 @@ def parse_parameters(text: str, alias_text: str, domains: frozenset[str], *,
 
 @cache
 def parameters() -> ParameterTable:
-    """The bundled parameter catalogue with its aliases."""
+    """The bundled parameter catalogue with its aliases (elements checked against the vocabulary's domains)."""
+    # Imported here: vocabulary.py builds on this module's CatalogueError and read_data.
     from ecomon.registry.vocabulary import vocabulary
 
     domains = frozenset(term.code for term in vocabulary().parameter_domains)

@@ -127,21 +127,25 @@ def evaluate(targets: Iterable[Target], rules: Iterable[CoverageRule], counts: I
 
     results = []
     for target in targets:
-        current = total(target.region, target.element, target.site_types, target.control_levels, target.states)
-        results.append(TargetResult(target, current, max(target.target - current, 0), current >= target.target))
+        current = total(target.region, target.element, target.site_types, target.control_levels,
+                        target.states)
+        results.append(TargetResult(target, current, max(target.target - current, 0),
+                                    current >= target.target))
     violations = []
     for rule in rules:
         for division in region_table.descendants(rule.scope, rule.level):
             found = total(division, rule.element, rule.site_types, rule.control_levels, rule.states)
             if found < rule.min_count:
-                violations.append(Violation(rule, division, region_table[division].name_zh, rule.min_count, found))
+                name = region_table[division].name_zh
+                violations.append(Violation(rule, division, name, rule.min_count, found))
     return CoverageReport(tuple(results), tuple(violations))
 
 
 # ------------------------------------------------------------------------------------------- plan files
 
 
-def _int_field(toml: TomlTables, line: int | None, entry: Mapping[str, Any], field: str, *, minimum: int) -> int:
+def _int_field(toml: TomlTables, line: int | None, entry: Mapping[str, Any], field: str, *,
+               minimum: int) -> int:
     value = entry.get(field)
     if isinstance(value, bool) or not isinstance(value, int):
         raise toml.error(line, field, f"must be a whole number, not {value!r}")
@@ -176,7 +180,8 @@ def parse_plan(text: str, source: str, vocab: Vocabulary, region_table: RegionTa
     header = toml.document.get("plan")
     if not isinstance(header, dict):
         raise CatalogueError(source, "the [plan] table is missing")
-    header_line = next((n for n, t in enumerate(text.splitlines(), 1) if t.strip().startswith("[plan]")), None)
+    header_line = next((number for number, content in enumerate(text.splitlines(), start=1)
+                        if content.strip().startswith("[plan]")), None)
     issued = header.get("issued")
     if not isinstance(issued, dt.date) or isinstance(issued, dt.datetime):
         raise toml.error(header_line, "issued", "must be a date like 2018-01-29")
@@ -189,15 +194,17 @@ def parse_plan(text: str, source: str, vocab: Vocabulary, region_table: RegionTa
     levels = {c.code for c in vocab.control_levels}
     ids: dict[str, int | None] = {}
 
-    def common(line: int | None, entry: Mapping[str, Any]) -> tuple[str, str, tuple[str, ...], tuple[str, ...],
-                                                                     tuple[str, ...]]:
+    def common(line: int | None, entry: Mapping[str, Any]
+               ) -> tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """Fields shared by targets and rules: id, element, site types, control levels, counted states."""
         ident = toml.text_field(line, entry, "id")
         if ident in ids:
             raise toml.error(line, "id", f"{ident!r} repeats the entry on line {ids[ident]}")
         ids[ident] = line
         element = toml.text_field(line, entry, "element")
         if element not in elements:
-            raise toml.error(line, "element", f"{element!r} is not an element ({', '.join(sorted(elements))})")
+            known = ", ".join(sorted(elements))
+            raise toml.error(line, "element", f"{element!r} is not an element ({known})")
         site_types = _code_list(toml, line, entry, "site_types", vocab.site_type_codes(element),
                                 f"a site type of {element}")
         control = _code_list(toml, line, entry, "control_levels", levels, "a control level")
@@ -227,10 +234,12 @@ def parse_plan(text: str, source: str, vocab: Vocabulary, region_table: RegionTa
         scope_level = region_table[scope].level
         if level not in LEVELS or LEVELS.index(level) <= LEVELS.index(scope_level):
             below = ", ".join(LEVELS[LEVELS.index(scope_level) + 1:])
-            raise toml.error(line, "level", f"{level!r} is not a level below the scope's {scope_level} ({below})")
+            raise toml.error(line, "level",
+                             f"{level!r} is not a level below the scope's {scope_level} ({below})")
         rules.append(CoverageRule(ident, element, site_types, control, scope, level,
                                   _int_field(toml, line, entry, "min_count", minimum=1), own_states,
-                                  toml.text_field(line, entry, "text_zh"), toml.text_field(line, entry, "source")))
+                                  toml.text_field(line, entry, "text_zh"),
+                                  toml.text_field(line, entry, "source")))
     return Plan(toml.text_field(header_line, header, "id"), toml.text_field(header_line, header, "title_zh"),
                 toml.text_field(header_line, header, "title_en"),
                 _region_field(toml, header_line, header, "region", region_table), issued, target_year,

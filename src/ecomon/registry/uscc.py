@@ -86,7 +86,8 @@ def _charset_problem(code: str) -> str | None:
         if char.isascii() and char.isalpha() and char.islower():
             return f"position {position}: {char!r} is lower case; the code uses upper-case letters"
         if char in "IOZSV":
-            return f"position {position}: the letter {char} is not used in the code (I, O, Z, S, V are excluded)"
+            return (f"position {position}: the letter {char} is not used in the code "
+                    "(I, O, Z, S, V are excluded)")
         return f"position {position}: {char!r} is not a digit or code letter ({CHARSET})"
     return None
 
@@ -104,13 +105,15 @@ def check_uscc(code: str) -> Uscc:
                         f"({', '.join(f'{k} {v[0]}' for k, v in AUTHORITIES.items())})")
     authority_name, categories = authority
     if code[1] not in categories:
+        known = ", ".join(f"{k} {v}" for k, v in categories.items())
         raise UsccError(code, f"position 2: {code[1]!r} is not an organisation category of authority "
-                        f"{code[0]} {authority_name} ({', '.join(f'{k} {v}' for k, v in categories.items())})")
+                        f"{code[0]} {authority_name} ({known})")
     region = code[2:8]
     provinces = {r.code[:2] for r in regions().all if r.level == "province"}
     if not region.isdigit() or (region != CENTRAL_REGION and region[:2] not in provinces):
         raise UsccError(code, f"positions 3-8: {region!r} is not a GB/T 2260 division code "
-                        f"(6 digits starting with a province code, or {CENTRAL_REGION} for central authorities)")
+                        f"(6 digits starting with a province code, or {CENTRAL_REGION} for central "
+                        "authorities)")
     expected_org = organisation_check_character(code[8:16])
     if code[16] != expected_org:
         raise UsccError(code, f"position 17: organisation-code check character is {code[16]!r}; "

@@ -130,7 +130,8 @@ class TomlTables:
     def error(self, line: int | None, field: str, reason: str) -> CatalogueError:
         return CatalogueError(self.source, reason, line=line, field=field)
 
-    def text_field(self, line: int | None, entry: Mapping[str, Any], field: str, *, empty: bool = False) -> str:
+    def text_field(self, line: int | None, entry: Mapping[str, Any], field: str, *,
+                   empty: bool = False) -> str:
         value = entry.get(field)
         if value is None:
             raise self.error(line, field, "is missing")
@@ -166,7 +167,8 @@ def parse_vocabulary(text: str, source: str = "vocabulary.toml") -> Vocabulary:
     toml = TomlTables(text, source)
 
     def terms(table: str) -> tuple[Term, ...]:
-        found = [(line, Term(toml.code_field(line, e), toml.text_field(line, e, "zh"), toml.text_field(line, e, "en")))
+        found = [(line, Term(toml.code_field(line, e), toml.text_field(line, e, "zh"),
+                             toml.text_field(line, e, "en")))
                  for line, e in toml.entries(table)]
         if not found:
             raise CatalogueError(source, f"[[{table}]] has no entries")
@@ -180,12 +182,15 @@ def parse_vocabulary(text: str, source: str = "vocabulary.toml") -> Vocabulary:
         element = toml.code_field(line, entry, "element")
         if element not in element_codes:
             raise toml.error(line, "element", f"{element!r} is not an [[element]] code")
-        site_types.append((line, SiteType(element, toml.code_field(line, entry), toml.text_field(line, entry, "zh"),
-                                          toml.text_field(line, entry, "en"), toml.text_field(line, entry, "source"))))
+        site_types.append((line, SiteType(element, toml.code_field(line, entry),
+                                          toml.text_field(line, entry, "zh"),
+                                          toml.text_field(line, entry, "en"),
+                                          toml.text_field(line, entry, "source"))))
     toml.unique("site_type", site_types, lambda t: (t.element, t.code))
 
-    states = [(line, State(toml.code_field(line, e), toml.text_field(line, e, "zh"), toml.text_field(line, e, "en"),
-                           toml.bool_field(line, e, "initial"))) for line, e in toml.entries("state")]
+    states = [(line, State(toml.code_field(line, e), toml.text_field(line, e, "zh"),
+                           toml.text_field(line, e, "en"), toml.bool_field(line, e, "initial")))
+              for line, e in toml.entries("state")]
     toml.unique("state", states, lambda s: s.code)
     state_codes = {s.code for _, s in states}
     transitions = []
@@ -233,5 +238,5 @@ def vocabulary() -> Vocabulary:
 
 
 def check_transition(old: str | None, new: str) -> Transition | None:
-    """Check a site lifecycle change against the bundled vocabulary (see :meth:`Vocabulary.check_transition`)."""
+    """Check a lifecycle change against the bundled vocabulary (see :meth:`Vocabulary.check_transition`)."""
     return vocabulary().check_transition(old, new)
