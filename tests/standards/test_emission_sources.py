@@ -19,7 +19,9 @@ from ecomon.standards.emission import (
 from ecomon.standards.emission_limits import LIMIT_SETS, limit_set
 
 
-@pytest.mark.parametrize(("o2_ref", "expected"), [(9.0, 133.333), (6.0, 166.667), (15.0, 66.667), (12.0, 100.0)])
+@pytest.mark.parametrize(
+    ("o2_ref", "expected"), [(9.0, 133.333), (6.0, 166.667), (15.0, 66.667), (12.0, 100.0)]
+)
 def test_100_mg_at_12_percent_o2_converted_to_the_reference(o2_ref, expected):
     assert reference_oxygen([100.0], [12.0], o2_ref)[0] == pytest.approx(expected, abs=1e-3)
 
@@ -30,14 +32,24 @@ def test_no_conversion_at_or_above_21_percent_o2():
 
 @pytest.mark.parametrize(
     ("standard", "category", "o2", "pm", "so2", "nox"),
-    [("GB13271-2014", "coal-existing", 9.0, 80, 400, 400), ("GB13271-2014", "coal-new", 9.0, 50, 300, 300),
-     ("GB13271-2014", "gas-new", 3.5, 20, 50, 200), ("GB13271-2014", "gas-special", 3.5, 20, 50, 150),
-     ("GB13271-2014", "oil-new", 3.5, 30, 200, 250), ("GB13223-2011", "coal-new", 6.0, 30, 100, 100),
-     ("ultra-low-2015", "coal", 6.0, 10, 35, 50)],
+    [
+        ("GB13271-2014", "coal-existing", 9.0, 80, 400, 400),
+        ("GB13271-2014", "coal-new", 9.0, 50, 300, 300),
+        ("GB13271-2014", "gas-new", 3.5, 20, 50, 200),
+        ("GB13271-2014", "gas-special", 3.5, 20, 50, 150),
+        ("GB13271-2014", "oil-new", 3.5, 30, 200, 250),
+        ("GB13223-2011", "coal-new", 6.0, 30, 100, 100),
+        ("ultra-low-2015", "coal", 6.0, 10, 35, 50),
+    ],
 )
 def test_limit_tables(standard, category, o2, pm, so2, nox):
     limits = limit_set(standard, category)
-    assert (limits.o2_ref, limits.limits["PM"], limits.limits["SO2"], limits.limits["NOx"]) == (o2, pm, so2, nox)
+    assert (limits.o2_ref, limits.limits["PM"], limits.limits["SO2"], limits.limits["NOx"]) == (
+        o2,
+        pm,
+        so2,
+        nox,
+    )
 
 
 def test_every_limit_set_cites_its_clause_and_unknown_names_are_listed():

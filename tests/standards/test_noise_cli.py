@@ -24,7 +24,12 @@ def test_zone_2_day_60_night_50_with_period_from_time():
     text = "site,time,zone,Leq\nA,2024-05-01T21:00:00+08:00,2,60.0\nA,2024-05-01T22:00:00+08:00,2,50.1\n"
     day, night = rows(run(text))
     assert (day["period"], day["limit"], day["compliant"], day["exceed_dB"]) == ("day", "60", "true", "0.0")
-    assert (night["period"], night["limit"], night["compliant"], night["exceed_dB"]) == ("night", "50", "false", "0.1")
+    assert (night["period"], night["limit"], night["compliant"], night["exceed_dB"]) == (
+        "night",
+        "50",
+        "false",
+        "0.1",
+    )
 
 
 def test_period_column_option_zone_and_night_lmax():
@@ -36,7 +41,11 @@ def test_period_column_option_zone_and_night_lmax():
 
 def test_hj640_road_grades():
     result = rows(run("Leq\n68.0\n68.1\n74.1\n", "--period", "day", "--grade", "road"))
-    assert [(r["grade"], r["grade_word"]) for r in result] == [("一级", "好"), ("二级", "较好"), ("五级", "差")]
+    assert [(r["grade"], r["grade_word"]) for r in result] == [
+        ("一级", "好"),
+        ("二级", "较好"),
+        ("五级", "差"),
+    ]
     assert "limit" not in result[0]
 
 

@@ -18,16 +18,34 @@ def rows(result):
 def test_investigation_level_and_background_from_options():
     result = runner.invoke(
         app,
-        ["eval", "radiation", "--mean", "82", "--sd", "2", "--background-low", "60.2", "--background-high", "119.9", "-"],
+        [
+            "eval",
+            "radiation",
+            "--mean",
+            "82",
+            "--sd",
+            "2",
+            "--background-low",
+            "60.2",
+            "--background-high",
+            "119.9",
+            "-",
+        ],
         input="station,dose_rate\nBJ,88\nBJ,88.1\nBJ,121\n",
     )
     assert [(r["investigation_level"], r["above_investigation"], r["background"]) for r in rows(result)] == [
-        ("88.0", "false", "正常"), ("88.0", "true", "正常"), ("88.0", "true", "偏高")
+        ("88.0", "false", "正常"),
+        ("88.0", "true", "正常"),
+        ("88.0", "true", "偏高"),
     ]
 
 
 def test_baseline_from_the_input_per_station():
-    result = runner.invoke(app, ["eval", "radiation", "--baseline-from-input", "-"], input="station,dose_rate\nA,80\nA,82\nA,84\n")
+    result = runner.invoke(
+        app,
+        ["eval", "radiation", "--baseline-from-input", "-"],
+        input="station,dose_rate\nA,80\nA,82\nA,84\n",
+    )
     assert [r["investigation_level"] for r in rows(result)] == ["88.0"] * 3
 
 

@@ -8,7 +8,9 @@ import pytest
 from ecomon.standards.soil import assess_agricultural, assess_construction, ph_band
 
 
-@pytest.mark.parametrize(("ph", "band"), [(4.0, 0), (5.5, 0), (5.51, 1), (6.5, 1), (6.51, 2), (7.5, 2), (7.51, 3), (np.nan, -1)])
+@pytest.mark.parametrize(
+    ("ph", "band"), [(4.0, 0), (5.5, 0), (5.51, 1), (6.5, 1), (6.51, 2), (7.5, 2), (7.51, 3), (np.nan, -1)]
+)
 def test_ph_band_edges_upper_bound_inclusive(ph, band):
     assert ph_band([ph])[0] == band
 
@@ -16,8 +18,17 @@ def test_ph_band_edges_upper_bound_inclusive(ph, band):
 # Cd screening values: paddy 0.3/0.4/0.6/0.8, other 0.3/0.3/0.3/0.6 (GB 15618-2018 Table 1)
 @pytest.mark.parametrize(
     ("ph", "land", "on_limit"),
-    [(5.5, "paddy", 0.3), (6.0, "paddy", 0.4), (7.5, "paddy", 0.6), (8.0, "paddy", 0.8),
-     (5.5, "other", 0.3), (6.5, "other", 0.3), (7.0, "other", 0.3), (7.51, "other", 0.6), (6.0, "orchard", 0.3)],
+    [
+        (5.5, "paddy", 0.3),
+        (6.0, "paddy", 0.4),
+        (7.5, "paddy", 0.6),
+        (8.0, "paddy", 0.8),
+        (5.5, "other", 0.3),
+        (6.5, "other", 0.3),
+        (7.0, "other", 0.3),
+        (7.51, "other", 0.6),
+        (6.0, "orchard", 0.3),
+    ],
 )
 def test_cd_screening_value_by_band_and_land(ph, land, on_limit):
     result = assess_agricultural({"Cd": [on_limit, on_limit * 1.5]}, [ph, ph], [land, land])
@@ -50,8 +61,15 @@ def test_unknown_land_use_is_refused():
 
 @pytest.mark.parametrize(
     ("metal", "s1", "s2", "i1", "i2"),
-    [("As", 20, 60, 120, 140), ("Cd", 20, 65, 47, 172), ("Cr6", 3.0, 5.7, 30, 78), ("Cu", 2000, 18000, 8000, 36000),
-     ("Pb", 400, 800, 800, 2500), ("Hg", 8, 38, 33, 82), ("Ni", 150, 900, 600, 2000)],
+    [
+        ("As", 20, 60, 120, 140),
+        ("Cd", 20, 65, 47, 172),
+        ("Cr6", 3.0, 5.7, 30, 78),
+        ("Cu", 2000, 18000, 8000, 36000),
+        ("Pb", 400, 800, 800, 2500),
+        ("Hg", 8, 38, 33, 82),
+        ("Ni", 150, 900, 600, 2000),
+    ],
 )
 def test_gb36600_screening_and_intervention_by_land_class(metal, s1, s2, i1, i2):
     values = [s1, s1 * 1.01, i1 * 1.01, s2, s2 * 1.01, i2 * 1.01]

@@ -36,7 +36,11 @@ def test_columns_pass_through_and_results_follow():
 def test_target_class_gives_compliance_failing_items_and_multiples():
     text = "id,target_class,NH3-N,TP,DO\n1,III,1.5,0.44,4\n2,2,0.3,0.05,7\n3,,0.3,0.05,7\n"
     first, second, third = rows(run(text))
-    assert (first["compliant"], first["failing"], first["exceedances"]) == ("false", "DO;NH3-N;TP", "NH3-N:0.50;TP:1.20")
+    assert (first["compliant"], first["failing"], first["exceedances"]) == (
+        "false",
+        "DO;NH3-N;TP",
+        "NH3-N:0.50;TP:1.20",
+    )
     assert (second["compliant"], second["failing"], second["exceedances"]) == ("true", "", "")
     assert third["compliant"] == ""
 

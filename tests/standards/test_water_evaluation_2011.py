@@ -53,7 +53,12 @@ def test_main_pollutants_rank_by_class_then_multiple_top_three_plus_toxic_metals
 
 def test_period_class_uses_the_mean_of_the_period():
     df = pl.DataFrame(
-        {"section": ["A", "A", "B"], "month": ["01", "01", "01"], "NH3-N": ["0.9", "1.3", "0.2"], "DO": [6.0, None, 7.0]}
+        {
+            "section": ["A", "A", "B"],
+            "month": ["01", "01", "01"],
+            "NH3-N": ["0.9", "1.3", "0.2"],
+            "DO": [6.0, None, 7.0],
+        }
     )
     means = period_means(df, ["section", "month"], ["NH3-N", "DO", "TP"])
     assert means["NH3-N"].to_list() == pytest.approx([1.1, 0.2])

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecomon.standards.water import classify, class_labels, item_class, status_words
+from ecomon.standards.water import class_labels, classify, item_class, status_words
 from ecomon.standards.water_tables import CLASS_ITEMS_2011, LAKE, RIVER, TABLE_1
 
 # (item, waterbody, class I..V limits) transcribed from GB 3838-2002 Table 1 for the test, independently of
@@ -54,14 +54,28 @@ def test_table_1_limit_edges(item, body, value, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(7.5, 1), (7.5 - EPS, 2), (6, 2), (6 - EPS, 3), (5, 3), (5 - EPS, 4), (3, 4), (3 - EPS, 5), (2, 5),
-     (2 - EPS, 6), (12.0, 1), (0.0, 6)],
+    [
+        (7.5, 1),
+        (7.5 - EPS, 2),
+        (6, 2),
+        (6 - EPS, 3),
+        (5, 3),
+        (5 - EPS, 4),
+        (3, 4),
+        (3 - EPS, 5),
+        (2, 5),
+        (2 - EPS, 6),
+        (12.0, 1),
+        (0.0, 6),
+    ],
 )
 def test_dissolved_oxygen_is_a_minimum_so_lower_is_worse(value, expected):
     assert item_class("DO", [value])[0] == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [(6.0, 1), (9.0, 1), (7.2, 1), (6 - EPS, 6), (9 + EPS, 6), (5.5, 6), (0, 6)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(6.0, 1), (9.0, 1), (7.2, 1), (6 - EPS, 6), (9 + EPS, 6), (5.5, 6), (0, 6)]
+)
 def test_ph_6_to_9_for_every_class_else_inferior_v(value, expected):
     assert item_class("pH", [value])[0] == expected
 
@@ -78,7 +92,9 @@ def test_literal_examples_nh3n():
 def test_sample_class_is_the_worst_item_and_names_the_determining_items():
     result = classify({"pH": [7.2, 5.5], "DO": [5.5, 8], "NH3-N": [0.4, 0.1]})
     assert list(class_labels(result.water_class)) == ["III", "劣V"]
-    determining = [[item for i, item in enumerate(result.items) if result.determining[i, row]] for row in (0, 1)]
+    determining = [
+        [item for i, item in enumerate(result.items) if result.determining[i, row]] for row in (0, 1)
+    ]
     assert determining == [["DO"], ["pH"]]
 
 
@@ -103,7 +119,8 @@ def test_2011_method_leaves_tn_and_fecal_coliform_out_of_the_class():
 
 
 @pytest.mark.parametrize(
-    ("klass", "word"), [(1, "优"), (2, "优"), (3, "良好"), (4, "轻度污染"), (5, "中度污染"), (6, "重度污染"), (0, "")]
+    ("klass", "word"),
+    [(1, "优"), (2, "优"), (3, "良好"), (4, "轻度污染"), (5, "中度污染"), (6, "重度污染"), (0, "")],
 )
 def test_status_words_per_class(klass, word):
     assert status_words([klass])[0] == word

@@ -38,8 +38,17 @@ def test_non_positive_values_have_no_tli():
 
 @pytest.mark.parametrize(
     ("value", "grade"),
-    [(29.99, "贫营养"), (30, "中营养"), (50, "中营养"), (50.01, "轻度富营养"), (60, "轻度富营养"),
-     (60.01, "中度富营养"), (70, "中度富营养"), (70.01, "重度富营养"), (float("nan"), "")],
+    [
+        (29.99, "贫营养"),
+        (30, "中营养"),
+        (50, "中营养"),
+        (50.01, "轻度富营养"),
+        (60, "轻度富营养"),
+        (60.01, "中度富营养"),
+        (70, "中度富营养"),
+        (70.01, "重度富营养"),
+        (float("nan"), ""),
+    ],
 )
 def test_trophic_grade_edges(value, grade):
     assert trophic_grade([value])[0] == grade

@@ -67,12 +67,17 @@ def _multiples(multiples: Mapping[str, np.ndarray], n: int) -> pl.Series:
     if not multiples:
         return pl.Series([""] * n)
     parts = pl.DataFrame(
-        {item: [None if np.isnan(m) else f"{item}:{m:.2f}" for m in values] for item, values in multiples.items()}
+        {
+            item: [None if np.isnan(m) else f"{item}:{m:.2f}" for m in values]
+            for item, values in multiples.items()
+        }
     )
     return parts.select(pl.concat_str(pl.all(), separator=";", ignore_nulls=True)).to_series().fill_null("")
 
 
-def _codes(frame: pl.DataFrame, column: str, mapping: Mapping[str, str], default: str | None, what: str) -> np.ndarray:
+def _codes(
+    frame: pl.DataFrame, column: str, mapping: Mapping[str, str], default: str | None, what: str
+) -> np.ndarray:
     """Map a text column through `mapping` (case-insensitive); empty cells take `default`."""
     lookup = {key.lower(): value for key, value in mapping.items()}
     cells = frame.get_column(column).to_list() if column in frame.columns else [None] * frame.height
@@ -86,7 +91,9 @@ def _codes(frame: pl.DataFrame, column: str, mapping: Mapping[str, str], default
         elif text.lower() in lookup:
             codes.append(lookup[text.lower()])
         else:
-            raise InputError(f"{text!r} is not a {what} ({', '.join(dict.fromkeys(mapping))})", row=row, column=column)
+            raise InputError(
+                f"{text!r} is not a {what} ({', '.join(dict.fromkeys(mapping))})", row=row, column=column
+            )
     return np.asarray(codes, dtype=object)
 
 
@@ -151,7 +158,9 @@ TARGET_WORDS = {
 
 def _water_aliases(code_units_mg: bool) -> dict[str, tuple[str, float]]:
     aliases = {item: (item, 1.0) for item in (*ALL_ITEMS, *TABLE_2)}
-    aliases.update({code: (item, 1.0 if code_units_mg else factor) for code, (item, factor) in HJ212_CODES.items()})
+    aliases.update(
+        {code: (item, 1.0 if code_units_mg else factor) for code, (item, factor) in HJ212_CODES.items()}
+    )
     return aliases
 
 
@@ -159,24 +168,42 @@ def eval_water(
     standard: Annotated[str, typer.Option(help=" | ".join(WATER_STANDARDS))],
     source: Annotated[str, SOURCE_ARGUMENT] = "-",
     waterbody: Annotated[str, typer.Option(help="river | lake, for rows without a waterbody value")] = RIVER,
-    items: Annotated[str, typer.Option(help="2011: 21 items of 环办〔2011〕22号 | all: every Table 1 item")] = "2011",
-    code_units: Annotated[str, typer.Option(help="table-b1 | mg/L: unit of the HJ 212 metal code columns")] = "table-b1",
-    source_zone: Annotated[int | None, typer.Option(help="drinking-water source protection zone 1 | 2")] = None,
+    items: Annotated[
+        str, typer.Option(help="2011: 21 items of 环办〔2011〕22号 | all: every Table 1 item")
+    ] = "2011",
+    code_units: Annotated[
+        str, typer.Option(help="table-b1 | mg/L: unit of the HJ 212 metal code columns")
+    ] = "table-b1",
+    source_zone: Annotated[
+        int | None, typer.Option(help="drinking-water source protection zone 1 | 2")
+    ] = None,
 ) -> None:
     if standard not in WATER_STANDARDS:
-        raise typer.BadParameter(f"{standard!r} is not one of {', '.join(WATER_STANDARDS)}", param_hint="--standard")
-    if waterbody not in (RIVER, LAKE) or items not in ("2011", "all") or code_units not in ("table-b1", "mg/L"):
+        raise typer.BadParameter(
+            f"{standard!r} is not one of {', '.join(WATER_STANDARDS)}", param_hint="--standard"
+        )
+    if (
+        waterbody not in (RIVER, LAKE)
+        or items not in ("2011", "all")
+        or code_units not in ("table-b1", "mg/L")
+    ):
         raise typer.BadParameter("--waterbody river|lake, --items 2011|all, --code-units table-b1|mg/L")
     if source_zone is not None and source_zone not in ZONE_CLASS:
         raise typer.BadParameter("--source-zone is 1 or 2")
     class_items = CLASS_ITEMS_2011 if items == "2011" else ALL_ITEMS
     fail_on_input_error(
-        lambda: write_csv(water_table(read_csv(source), waterbody, class_items, code_units == "mg/L", source_zone))
+        lambda: write_csv(
+            water_table(read_csv(source), waterbody, class_items, code_units == "mg/L", source_zone)
+        )
     )
 
 
 def water_table(
-    frame: pl.DataFrame, default_waterbody: str, class_items: Sequence[str], code_units_mg: bool, source_zone: int | None
+    frame: pl.DataFrame,
+    default_waterbody: str,
+    class_items: Sequence[str],
+    code_units_mg: bool,
+    source_zone: int | None,
 ) -> pl.DataFrame:
     """The input frame with the GB 3838 columns appended."""
     columns = _resolve(frame, _water_aliases(code_units_mg))
@@ -196,13 +223,17 @@ def water_table(
         tn = water.item_class("TN", samples["TN"], body)
         added["TN_class"] = np.where(body == LAKE, water.class_labels(tn), "")
     if "fecal_coliform" not in class_items and "fecal_coliform" in samples:
-        added["fecal_coliform_class"] = water.class_labels(water.item_class("fecal_coliform", samples["fecal_coliform"]))
+        added["fecal_coliform_class"] = water.class_labels(
+            water.item_class("fecal_coliform", samples["fecal_coliform"])
+        )
     if "target_class" in frame.columns:
         target = _codes(frame, "target_class", TARGET_WORDS, "0", "class I..V").astype(np.int64)
         known = (target > 0) & (klass > 0)
         added["compliant"] = _booleans(water.meets_target(klass, target), known)
         added["failing"] = names_where((result.item_classes > target).T & known[:, None], result.items)
-        added["exceedances"] = _multiples(water.exceedance_multiples(samples, target, body, class_items), frame.height)
+        added["exceedances"] = _multiples(
+            water.exceedance_multiples(samples, target, body, class_items), frame.height
+        )
     if source_zone is not None:
         check = source_compliance(samples, source_zone, body, class_items)
         added["source_compliant"] = _booleans(check.compliant)
@@ -226,7 +257,14 @@ compliant) and, for night rows with Lmax, Lmax_compliant (Lmax <= night limit + 
 after rounding Leq to 0.1 dB. A derived period is added as a period column.
 """
 
-PERIOD_WORDS = {"day": noise.DAY, "昼间": noise.DAY, "昼": noise.DAY, "night": noise.NIGHT, "夜间": noise.NIGHT, "夜": noise.NIGHT}
+PERIOD_WORDS = {
+    "day": noise.DAY,
+    "昼间": noise.DAY,
+    "昼": noise.DAY,
+    "night": noise.NIGHT,
+    "夜间": noise.NIGHT,
+    "夜": noise.NIGHT,
+}
 
 
 def eval_noise(
@@ -236,7 +274,9 @@ def eval_noise(
     grade: Annotated[str | None, typer.Option(help="regional | road: add the HJ 640-2012 grade")] = None,
 ) -> None:
     if zone is not None and zone not in noise.ZONE_LIMITS:
-        raise typer.BadParameter(f"{zone!r} is not one of {', '.join(noise.ZONE_LIMITS)}", param_hint="--zone")
+        raise typer.BadParameter(
+            f"{zone!r} is not one of {', '.join(noise.ZONE_LIMITS)}", param_hint="--zone"
+        )
     if period is not None and period not in (noise.DAY, noise.NIGHT):
         raise typer.BadParameter("day or night", param_hint="--period")
     if grade is not None and grade not in ("regional", "road"):
@@ -312,17 +352,30 @@ Output: the input columns, then category, over_screening and over_intervention (
 (C - value)/value of the items above the value). Rows without the needed data get empty results.
 """
 
-LAND_WORDS = {"paddy": soil.PADDY, "水田": soil.PADDY, "orchard": soil.ORCHARD, "果园": soil.ORCHARD, "other": soil.OTHER, "其他": soil.OTHER}
+LAND_WORDS = {
+    "paddy": soil.PADDY,
+    "水田": soil.PADDY,
+    "orchard": soil.ORCHARD,
+    "果园": soil.ORCHARD,
+    "other": soil.OTHER,
+    "其他": soil.OTHER,
+}
 
 
 def eval_soil(
     standard: Annotated[str, typer.Option(help=" | ".join(SOIL_STANDARDS))],
     source: Annotated[str, SOURCE_ARGUMENT] = "-",
-    land: Annotated[str, typer.Option(help="GB15618: paddy | orchard | other, for rows without land")] = soil.OTHER,
-    land_class: Annotated[int | None, typer.Option(help="GB36600: 1 | 2, for rows without land_class")] = None,
+    land: Annotated[
+        str, typer.Option(help="GB15618: paddy | orchard | other, for rows without land")
+    ] = soil.OTHER,
+    land_class: Annotated[
+        int | None, typer.Option(help="GB36600: 1 | 2, for rows without land_class")
+    ] = None,
 ) -> None:
     if standard not in SOIL_STANDARDS:
-        raise typer.BadParameter(f"{standard!r} is not one of {', '.join(SOIL_STANDARDS)}", param_hint="--standard")
+        raise typer.BadParameter(
+            f"{standard!r} is not one of {', '.join(SOIL_STANDARDS)}", param_hint="--standard"
+        )
     if land not in LAND_WORDS or (land_class is not None and land_class not in (1, 2)):
         raise typer.BadParameter("--land paddy|orchard|other, --land-class 1|2")
     fail_on_input_error(lambda: write_csv(soil_table(read_csv(source), standard, land, land_class)))
@@ -376,11 +429,20 @@ Input columns (hourly values; dry gas, 273 K, 101.325 kPa):
   <pollutant>_ref (mean of the valid hours), exceeding (valid days only), <pollutant>_load_kg (sum over
   the valid hours).
 Standards and categories: """ + "; ".join(
-    f"{standard} {', '.join(c for s, c in LIMIT_SETS if s == standard)}" for standard in dict.fromkeys(s for s, _ in LIMIT_SETS)
+    f"{standard} {', '.join(c for s, c in LIMIT_SETS if s == standard)}"
+    for standard in dict.fromkeys(s for s, _ in LIMIT_SETS)
 )
 
-POLLUTANT_ALIASES = {"PM": ("PM", 1.0), "SO2": ("SO2", 1.0), "NOx": ("NOx", 1.0), "Hg": ("Hg", 1.0),
-                     "a34013": ("PM", 1.0), "a21026": ("SO2", 1.0), "a21002": ("NOx", 1.0), "a20057": ("Hg", 1.0)}
+POLLUTANT_ALIASES = {
+    "PM": ("PM", 1.0),
+    "SO2": ("SO2", 1.0),
+    "NOx": ("NOx", 1.0),
+    "Hg": ("Hg", 1.0),
+    "a34013": ("PM", 1.0),
+    "a21026": ("SO2", 1.0),
+    "a21002": ("NOx", 1.0),
+    "a20057": ("Hg", 1.0),
+}
 FLAG_WORDS = {flag: flag for flag in sorted(emission.KNOWN_FLAGS)}
 
 
@@ -398,7 +460,9 @@ def eval_source(
         raise typer.BadParameter(str(error)) from None
     if period not in ("hour", "day") or flow_unit not in emission.FLOW_TO_M3_PER_H:
         raise typer.BadParameter(f"--period hour|day, --flow-unit {'|'.join(emission.FLOW_TO_M3_PER_H)}")
-    fail_on_input_error(lambda: write_csv(source_table(read_csv(source), limits, period, converted, flow_unit)))
+    fail_on_input_error(
+        lambda: write_csv(source_table(read_csv(source), limits, period, converted, flow_unit))
+    )
 
 
 def _flag_column(frame: pl.DataFrame, column: str) -> str | None:
@@ -408,20 +472,26 @@ def _flag_column(frame: pl.DataFrame, column: str) -> str | None:
     return None
 
 
-def source_table(frame: pl.DataFrame, limits: LimitSet, period: str, converted: bool, flow_unit: str) -> pl.DataFrame:
+def source_table(
+    frame: pl.DataFrame, limits: LimitSet, period: str, converted: bool, flow_unit: str
+) -> pl.DataFrame:
     """Hourly evaluation with the input passed through, or daily rows per outlet (--period day)."""
     columns = _resolve(frame, POLLUTANT_ALIASES)
     pollutants = [p for p in POLLUTANTS if p in columns and p in limits.limits]
     if not pollutants:
-        raise InputError(f"no column for a pollutant limited by {limits.standard} {limits.category}: "
-                         f"{', '.join(limits.limits)}")
+        raise InputError(
+            f"no column for a pollutant limited by {limits.standard} {limits.category}: "
+            f"{', '.join(limits.limits)}"
+        )
     o2_column = next((c for c in ("O2", "a19001") if c in frame.columns), None)
     if not converted and o2_column is None:
         raise InputError("an O2 column is needed to convert to the reference O2 (or give --converted)")
     o2 = None if converted else numeric(frame, o2_column)
     if o2 is not None and (o2 >= emission.AIR_O2).any():
         row = int(np.argmax(o2 >= emission.AIR_O2))
-        raise InputError("O2 must be below 21 % to convert to the reference O2", row=row + 1, column=o2_column)
+        raise InputError(
+            "O2 must be below 21 % to convert to the reference O2", row=row + 1, column=o2_column
+        )
     hour_ok = np.ones(frame.height, dtype=bool)
     if "valid_minutes" in frame.columns:
         hour_ok &= emission.hour_valid(np.nan_to_num(numeric(frame, "valid_minutes")))
@@ -433,9 +503,15 @@ def source_table(frame: pl.DataFrame, limits: LimitSet, period: str, converted: 
     measured, referenced, valid, loads = {}, {}, {}, {}
     for p in pollutants:
         measured[p] = numeric(frame, columns[p][0])
-        referenced[p] = measured[p] if converted else emission.reference_oxygen(measured[p], o2, limits.o2_ref)
+        referenced[p] = (
+            measured[p] if converted else emission.reference_oxygen(measured[p], o2, limits.o2_ref)
+        )
         flag = _flag_column(frame, columns[p][0])
-        flagged = emission.flag_valid(_codes(frame, flag, FLAG_WORDS, "N", "HJ 212 flag").astype(str)) if flag else True
+        flagged = (
+            emission.flag_valid(_codes(frame, flag, FLAG_WORDS, "N", "HJ 212 flag").astype(str))
+            if flag
+            else True
+        )
         valid[p] = hour_ok & flagged & ~np.isnan(referenced[p])
         if flow is not None:
             loads[p] = np.where(valid[p], emission.emission_load(measured[p], flow), np.nan)
@@ -444,7 +520,10 @@ def source_table(frame: pl.DataFrame, limits: LimitSet, period: str, converted: 
         added: dict[str, object] = {f"{p}_ref": _numbers(referenced[p], 3) for p in pollutants}
         added["valid"] = _booleans(any_valid)
         added["exceeding"] = _multiples(
-            {p: np.where(valid[p], emission.exceedance_multiple(referenced[p], limits.limits[p]), np.nan) for p in pollutants},
+            {
+                p: np.where(valid[p], emission.exceedance_multiple(referenced[p], limits.limits[p]), np.nan)
+                for p in pollutants
+            },
             frame.height,
         )
         added.update({f"{p}_load_kg": _numbers(load, 6) for p, load in loads.items()})
@@ -465,16 +544,31 @@ def _daily_source_table(
     dates = frame.get_column("time").fill_null("").str.extract(r"^(\d{4}-\d{2}-\d{2})", 1)
     if dates.is_null().any():
         row = int(dates.is_null().arg_max())
-        raise InputError(f"{frame.get_column('time')[row]!r} does not start with a date YYYY-MM-DD", row=row + 1, column="time")
-    outlets = frame.get_column("outlet").fill_null("") if "outlet" in frame.columns else pl.Series([""] * frame.height)
+        raise InputError(
+            f"{frame.get_column('time')[row]!r} does not start with a date YYYY-MM-DD",
+            row=row + 1,
+            column="time",
+        )
+    outlets = (
+        frame.get_column("outlet").fill_null("")
+        if "outlet" in frame.columns
+        else pl.Series([""] * frame.height)
+    )
     hours = pl.DataFrame({"outlet": outlets, "date": dates})
     daily = None
     for p in pollutants:
         part = hours.with_columns(pl.Series(p, referenced[p]), pl.Series("ok", valid[p]))
         means = emission.daily_means(part, ["outlet"], "date", [p], "ok")
         if p in loads:
-            load_sums = part.with_columns(pl.Series("load", loads[p])).group_by(["outlet", "date"], maintain_order=True).agg(
-                pl.col("load").filter(pl.col("ok") & pl.col("load").is_not_nan()).sum().alias(f"{p}_load_kg")
+            load_sums = (
+                part.with_columns(pl.Series("load", loads[p]))
+                .group_by(["outlet", "date"], maintain_order=True)
+                .agg(
+                    pl.col("load")
+                    .filter(pl.col("ok") & pl.col("load").is_not_nan())
+                    .sum()
+                    .alias(f"{p}_load_kg")
+                )
             )
             means = means.join(load_sums, on=["outlet", "date"], maintain_order="left")
         means = means.rename({"valid_hours": f"{p}_valid_hours", "day_valid": f"{p}_day_valid"})
@@ -482,10 +576,16 @@ def _daily_source_table(
     assert daily is not None
     day_ok = {p: daily.get_column(f"{p}_day_valid").to_numpy() for p in pollutants}
     multiples = {
-        p: np.where(day_ok[p], emission.exceedance_multiple(daily.get_column(p).fill_null(np.nan).to_numpy(), limits.limits[p]), np.nan)
+        p: np.where(
+            day_ok[p],
+            emission.exceedance_multiple(daily.get_column(p).fill_null(np.nan).to_numpy(), limits.limits[p]),
+            np.nan,
+        )
         for p in pollutants
     }
-    valid_hours = np.max(np.stack([daily.get_column(f"{p}_valid_hours").to_numpy() for p in pollutants]), axis=0)
+    valid_hours = np.max(
+        np.stack([daily.get_column(f"{p}_valid_hours").to_numpy() for p in pollutants]), axis=0
+    )
     result = {
         "outlet": daily.get_column("outlet"),
         "date": daily.get_column("date"),
@@ -493,7 +593,11 @@ def _daily_source_table(
         "day_valid": _booleans(emission.day_valid(valid_hours)),
         **{f"{p}_ref": _numbers(daily.get_column(p).fill_null(np.nan).to_numpy(), 3) for p in pollutants},
         "exceeding": _multiples(multiples, daily.height),
-        **{f"{p}_load_kg": _numbers(daily.get_column(f"{p}_load_kg").to_numpy(), 6) for p in pollutants if p in loads},
+        **{
+            f"{p}_load_kg": _numbers(daily.get_column(f"{p}_load_kg").to_numpy(), 6)
+            for p in pollutants
+            if p in loads
+        },
     }
     return pl.DataFrame({name: pl.Series(values, dtype=pl.Utf8) for name, values in result.items()})
 
@@ -517,14 +621,20 @@ def eval_radiation(
     source: Annotated[str, SOURCE_ARGUMENT] = "-",
     mean: Annotated[float | None, typer.Option(help="baseline mean, nGy/h")] = None,
     sd: Annotated[float | None, typer.Option(help="baseline standard deviation, nGy/h")] = None,
-    k: Annotated[float, typer.Option(help="investigation level = mean + k*sd")] = radiation.DEFAULT_SIGMA_MULTIPLE,
-    baseline_from_input: Annotated[bool, typer.Option(help="baseline = the input's own rows per station")] = False,
+    k: Annotated[
+        float, typer.Option(help="investigation level = mean + k*sd")
+    ] = radiation.DEFAULT_SIGMA_MULTIPLE,
+    baseline_from_input: Annotated[
+        bool, typer.Option(help="baseline = the input's own rows per station")
+    ] = False,
     background_low: Annotated[float | None, typer.Option(help="local background range, lower end")] = None,
     background_high: Annotated[float | None, typer.Option(help="local background range, upper end")] = None,
 ) -> None:
     fail_on_input_error(
         lambda: write_csv(
-            radiation_table(read_csv(source), mean, sd, k, baseline_from_input, background_low, background_high)
+            radiation_table(
+                read_csv(source), mean, sd, k, baseline_from_input, background_low, background_high
+            )
         )
     )
 
@@ -550,24 +660,36 @@ def radiation_table(
         raise InputError("no dose_rate column (air absorbed dose rate, nGy/h)")
     rate = numeric(frame, "dose_rate")
     if from_input:
-        stations = frame.get_column("station").fill_null("") if "station" in frame.columns else pl.Series([""] * frame.height)
+        stations = (
+            frame.get_column("station").fill_null("")
+            if "station" in frame.columns
+            else pl.Series([""] * frame.height)
+        )
         stats = pl.DataFrame({"station": stations, "rate": rate}, nan_to_null=True).with_columns(
-            pl.col("rate").mean().over("station").alias("mean"), pl.col("rate").std().over("station").alias("sd")
+            pl.col("rate").mean().over("station").alias("mean"),
+            pl.col("rate").std().over("station").alias("sd"),
         )
         base_mean = stats.get_column("mean").fill_null(np.nan).to_numpy()
         base_sd = stats.get_column("sd").fill_null(np.nan).to_numpy()
     else:
         base_mean, base_sd = _per_row(frame, "baseline_mean", mean), _per_row(frame, "baseline_sd", sd)
         if base_mean is None or base_sd is None:
-            raise InputError("no baseline: give baseline_mean and baseline_sd columns, --mean and --sd, "
-                             "or --baseline-from-input")
+            raise InputError(
+                "no baseline: give baseline_mean and baseline_sd columns, --mean and --sd, "
+                "or --baseline-from-input"
+            )
     level = base_mean + k * base_sd
     known = ~np.isnan(rate) & ~np.isnan(level)
     added: dict[str, object] = {
         "investigation_level": _numbers(level, 1),
-        "above_investigation": _booleans(radiation.above_investigation_level(rate, base_mean, base_sd, k), known),
+        "above_investigation": _booleans(
+            radiation.above_investigation_level(rate, base_mean, base_sd, k), known
+        ),
     }
-    low, high = _per_row(frame, "background_low", background_low), _per_row(frame, "background_high", background_high)
+    low, high = (
+        _per_row(frame, "background_low", background_low),
+        _per_row(frame, "background_high", background_high),
+    )
     if low is not None and high is not None:
         added["background"] = radiation.background_verdict(rate, low, high)
     return _append(frame, added)

@@ -61,4 +61,6 @@ def grade_words(ei: ArrayLike, downgrade: ArrayLike = 0) -> np.ndarray:
 def change_words(delta_ei: ArrayLike) -> np.ndarray:
     """Degree of change of EI between two periods by |ΔEI|; the sign says better or worse."""
     magnitude = np.abs(np.asarray(delta_ei, dtype=np.float64))
-    return np.asarray(CHANGE_WORDS, dtype=object)[(magnitude[..., None] >= np.asarray(CHANGE_BOUNDS)).sum(axis=-1)]
+    return np.asarray(CHANGE_WORDS, dtype=object)[
+        (magnitude[..., None] >= np.asarray(CHANGE_BOUNDS)).sum(axis=-1)
+    ]

@@ -47,7 +47,7 @@ def flag_valid(flags: ArrayLike) -> np.ndarray:
     codes = np.asarray(flags, dtype=str)
     unknown = set(codes.tolist()) - KNOWN_FLAGS
     if unknown:
-        raise ValueError(f"unknown HJ 212 data flag {sorted(unknown)[0]!r}")
+        raise ValueError(f"unknown HJ 212 data flag {min(unknown)!r}")
     return np.isin(codes, list(VALID_FLAGS))
 
 
@@ -74,7 +74,9 @@ def exceedance_multiple(concentration: ArrayLike, limit: float) -> np.ndarray:
         return np.where(c > limit, (c - limit) / limit, np.nan)
 
 
-def daily_means(hours: pl.DataFrame, by: Sequence[str], day: str, pollutants: Sequence[str], valid: str) -> pl.DataFrame:
+def daily_means(
+    hours: pl.DataFrame, by: Sequence[str], day: str, pollutants: Sequence[str], valid: str
+) -> pl.DataFrame:
     """Daily mean of the valid hours per outlet and day, with the count of valid hours and the day's validity.
 
     `hours` has one row per outlet-hour; `valid` is a boolean column saying whether the hour counts, `day`

@@ -25,7 +25,9 @@ class LimitSet:
     description: str
 
 
-def _boiler(category: str, clause: str, o2: float, pm: float, so2: float, nox: float, hg: float | None, text: str) -> LimitSet:
+def _boiler(
+    category: str, clause: str, o2: float, pm: float, so2: float, nox: float, hg: float | None, text: str
+) -> LimitSet:
     limits = {"PM": pm, "SO2": so2, "NOx": nox} | ({"Hg": hg} if hg is not None else {})
     return LimitSet("GB13271-2014", category, clause, o2, limits, text)
 
@@ -38,7 +40,16 @@ def _power(category: str, clause: str, o2: float, limits: Mapping[str, float], t
 #: limits for key regions); reference O2 per §5.2: coal-fired 9 %, oil- and gas-fired 3.5 %.
 GB13271_2014: tuple[LimitSet, ...] = (
     _boiler("coal-existing", "Table 1", 9.0, 80, 400, 400, 0.05, "在用燃煤锅炉"),
-    _boiler("coal-existing-southwest", "Table 1 note", 9.0, 80, 550, 400, 0.05, "在用燃煤锅炉（广西、重庆、四川、贵州）"),
+    _boiler(
+        "coal-existing-southwest",
+        "Table 1 note",
+        9.0,
+        80,
+        550,
+        400,
+        0.05,
+        "在用燃煤锅炉（广西、重庆、四川、贵州）",
+    ),
     _boiler("oil-existing", "Table 1", 3.5, 60, 300, 400, None, "在用燃油锅炉"),
     _boiler("gas-existing", "Table 1", 3.5, 30, 100, 400, None, "在用燃气锅炉"),
     _boiler("coal-new", "Table 2", 9.0, 50, 300, 300, 0.05, "新建燃煤锅炉"),
@@ -69,7 +80,14 @@ GB13223_2011: tuple[LimitSet, ...] = (
 #: 全面实施燃煤电厂超低排放和节能改造工作方案 (环发〔2015〕164号): ultra-low emission of coal-fired units,
 #: at 6 % O2. A policy target rather than a GB standard, kept as its own "standard" so it can be chosen.
 ULTRA_LOW_2015: tuple[LimitSet, ...] = (
-    LimitSet("ultra-low-2015", "coal", "环发〔2015〕164号", 6.0, {"PM": 10, "SO2": 35, "NOx": 50}, "燃煤机组超低排放"),
+    LimitSet(
+        "ultra-low-2015",
+        "coal",
+        "环发〔2015〕164号",
+        6.0,
+        {"PM": 10, "SO2": 35, "NOx": 50},
+        "燃煤机组超低排放",
+    ),
 )
 
 LIMIT_SETS: dict[tuple[str, str], LimitSet] = {
@@ -85,5 +103,9 @@ def limit_set(standard: str, category: str) -> LimitSet:
         known = sorted(c for s, c in LIMIT_SETS if s == standard)
         if not known:
             standards = sorted({s for s, _ in LIMIT_SETS})
-            raise ValueError(f"unknown emission standard {standard!r} (known: {', '.join(standards)})") from None
-        raise ValueError(f"unknown category {category!r} for {standard} (known: {', '.join(known)})") from None
+            raise ValueError(
+                f"unknown emission standard {standard!r} (known: {', '.join(standards)})"
+            ) from None
+        raise ValueError(
+            f"unknown category {category!r} for {standard} (known: {', '.join(known)})"
+        ) from None

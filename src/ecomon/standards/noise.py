@@ -39,7 +39,7 @@ GRADE_WORDS: tuple[str, ...] = ("", "好", "较好", "一般", "较差", "差")
 
 
 def period_of_hour(hour: ArrayLike) -> np.ndarray:
-    """"day" for hours 6..21, "night" otherwise (GB 3096-2008 default day/night split)."""
+    """ "day" for hours 6..21, "night" otherwise (GB 3096-2008 default day/night split)."""
     h = np.asarray(hour)
     start, end = DAY_HOURS
     return np.where((h >= start) & (h < end), DAY, NIGHT)

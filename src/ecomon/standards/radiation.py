@@ -37,14 +37,16 @@ def baseline(dose_rates: ArrayLike) -> Baseline:
     return Baseline(float(values.mean()), float(values.std(ddof=1)), int(values.size))
 
 
-def above_investigation_level(dose_rate: ArrayLike, mean: ArrayLike, sd: ArrayLike, k: float = DEFAULT_SIGMA_MULTIPLE) -> np.ndarray:
+def above_investigation_level(
+    dose_rate: ArrayLike, mean: ArrayLike, sd: ArrayLike, k: float = DEFAULT_SIGMA_MULTIPLE
+) -> np.ndarray:
     """Readings above mean + k·σ (False for missing readings)."""
     rate = np.asarray(dose_rate, dtype=np.float64)
     return rate > np.asarray(mean, dtype=np.float64) + k * np.asarray(sd, dtype=np.float64)
 
 
 def background_verdict(dose_rate: ArrayLike, low: ArrayLike, high: ArrayLike) -> np.ndarray:
-    """"正常" inside the local background range (inclusive), "偏高" above, "偏低" below, "" when missing."""
+    """ "正常" inside the local background range (inclusive), "偏高" above, "偏低" below, "" when missing."""
     rate = np.asarray(dose_rate, dtype=np.float64)
     verdict = np.where(rate > np.asarray(high), "偏高", np.where(rate < np.asarray(low), "偏低", "正常"))
     return np.where(np.isnan(rate), "", verdict)

@@ -51,8 +51,8 @@ CATEGORIES_15618: tuple[str, ...] = ("优先保护类", "安全利用类", "严�
 
 #: GB 36600-2018 Table 1 (basic items, heavy metals): (screening class 1, screening class 2,
 #: intervention class 1, intervention class 2). First-class land (第一类用地): housing, schools, hospitals,
-#: children's parks …; second-class land (第二类用地): industry, logistics, commerce …. Where the local background of As exceeds
-#: the screening value, the background applies (Table 1 note), which the caller decides.
+#: children's parks …; second-class land (第二类用地): industry, logistics, commerce …. Where the local
+#: background of As exceeds the screening value, the background applies (Table 1 note); the caller decides.
 TABLE_36600: dict[str, tuple[float, float, float, float]] = {
     "As": (20, 60, 120, 140),
     "Cd": (20, 65, 47, 172),
@@ -104,10 +104,14 @@ def _multiple(values: np.ndarray, limit: np.ndarray) -> np.ndarray:
         return np.where(values > limit, (values - limit) / limit, np.nan)
 
 
-def _categorise(over_screening: dict[str, np.ndarray], over_intervention: dict[str, np.ndarray], measured: np.ndarray) -> np.ndarray:
+def _categorise(
+    over_screening: dict[str, np.ndarray], over_intervention: dict[str, np.ndarray], measured: np.ndarray
+) -> np.ndarray:
     n = measured.shape[0]
     screening = np.logical_or.reduce([~np.isnan(m) for m in over_screening.values()] or [np.zeros(n, bool)])
-    intervention = np.logical_or.reduce([~np.isnan(m) for m in over_intervention.values()] or [np.zeros(n, bool)])
+    intervention = np.logical_or.reduce(
+        [~np.isnan(m) for m in over_intervention.values()] or [np.zeros(n, bool)]
+    )
     category = np.where(intervention, 2, np.where(screening, 1, 0))
     return np.where(measured, category, -1)
 
@@ -119,7 +123,7 @@ def assess_agricultural(samples: Mapping[str, ArrayLike], ph: ArrayLike, land: A
     land_codes = np.broadcast_to(np.asarray(land, dtype=str), band.shape)
     unknown = set(land_codes.tolist()) - {PADDY, ORCHARD, OTHER}
     if unknown:
-        raise ValueError(f"unknown land use {sorted(unknown)[0]!r} (expected paddy, orchard or other)")
+        raise ValueError(f"unknown land use {min(unknown)!r} (expected paddy, orchard or other)")
     metals = sorted({metal for metal, _ in SCREENING_15618} & set(samples))
     if not metals:
         raise ValueError("no GB 15618-2018 item (Cd, Hg, As, Pb, Cr, Cu, Ni, Zn) in the samples")
@@ -137,7 +141,9 @@ def assess_agricultural(samples: Mapping[str, ArrayLike], ph: ArrayLike, land: A
         over_screening[metal] = _multiple(values, screening)
         if metal in INTERVENTION_15618:
             over_intervention[metal] = _multiple(values, _by_band(INTERVENTION_15618[metal], band))
-    return SoilAssessment(_categorise(over_screening, over_intervention, measured), over_screening, over_intervention)
+    return SoilAssessment(
+        _categorise(over_screening, over_intervention, measured), over_screening, over_intervention
+    )
 
 
 def assess_construction(samples: Mapping[str, ArrayLike], land_class: ArrayLike) -> SoilAssessment:
@@ -158,4 +164,6 @@ def assess_construction(samples: Mapping[str, ArrayLike], land_class: ArrayLike)
         s1, s2, i1, i2 = TABLE_36600[metal]
         over_screening[metal] = _multiple(values, np.where(klass == 1, s1, s2))
         over_intervention[metal] = _multiple(values, np.where(klass == 1, i1, i2))
-    return SoilAssessment(_categorise(over_screening, over_intervention, measured), over_screening, over_intervention)
+    return SoilAssessment(
+        _categorise(over_screening, over_intervention, measured), over_screening, over_intervention
+    )

@@ -89,7 +89,7 @@ def classify(
     waterbody: str | ArrayLike = RIVER,
     items: Sequence[str] = CLASS_ITEMS_2011,
 ) -> Classification:
-    """Single-factor class over the `items` present in `samples` (default: the 21 items of the 2011 method)."""
+    """Single-factor class over the `items` present in `samples` (default: the 2011 method's 21 items)."""
     n = len(np.asarray(next(iter(samples.values())))) if samples else 0
     present = tuple(item for item in items if item in samples)
     if not present:
@@ -154,7 +154,9 @@ def main_pollutants(
         return [() for _ in range(result.item_classes.shape[1])]
     multiples = exceedance_multiples(samples, CLASS_III, waterbody, result.items)
     n = result.item_classes.shape[1]
-    multiple = np.stack([np.nan_to_num(multiples.get(item, np.full(n, np.nan)), nan=0.0) for item in result.items])
+    multiple = np.stack(
+        [np.nan_to_num(multiples.get(item, np.full(n, np.nan)), nan=0.0) for item in result.items]
+    )
     above = result.item_classes > CLASS_III
     order = np.lexsort((-multiple, -result.item_classes.astype(np.int64)), axis=0)
     names = np.asarray(result.items, dtype=object)

@@ -51,7 +51,9 @@ def proportion_status(section_classes: ArrayLike) -> BasinStatus:
     inferior = int(np.count_nonzero(classes == INFERIOR_V))
     for status, good_at_least, inferior_below in PROPORTION_RULES:
         # integer comparison: share ≥ p %  ⇔  100·count ≥ p·n, no rounding at the edges
-        if 100 * good >= good_at_least * n and (inferior_below is None or 100 * inferior < inferior_below * n):
+        if 100 * good >= good_at_least * n and (
+            inferior_below is None or 100 * inferior < inferior_below * n
+        ):
             break
     return BasinStatus(status, "proportion", n, 100 * good / n, 100 * inferior / n)
 
@@ -76,7 +78,10 @@ def basin_status(
     if n >= MIN_SECTIONS_FOR_PROPORTION:
         return proportion_status(classes)
     evaluated = classes > 0
-    means = {item: np.array([_mean(np.asarray(v, dtype=np.float64)[evaluated])]) for item, v in section_means.items()}
+    means = {
+        item: np.array([_mean(np.asarray(v, dtype=np.float64)[evaluated])])
+        for item, v in section_means.items()
+    }
     water_class = int(classify(means, waterbody).water_class[0])
     if water_class == 0:
         raise ValueError("no evaluated section")
