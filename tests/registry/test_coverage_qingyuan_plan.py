@@ -146,3 +146,13 @@ def test_bad_plan_entries_name_line_and_field(old, new, line, field, words):
         parse_plan(MINIMAL.replace(old, new, 1), "plan.toml", vocabulary(), regions())
     assert (caught.value.source, caught.value.line, caught.value.field) == ("plan.toml", line, field)
     assert words in caught.value.reason
+
+
+def test_chongqing_rules_cover_its_38_county_level_divisions():
+    plan = bundled_plan("chongqing")
+    assert plan.targets == () and len(plan.rules) == 5
+    assert len(regions().descendants("500000", "county")) == 38
+    air = next(rule for rule in plan.rules if rule.id == "air-county-min2")
+    rows = [("air", "urban", "city", code, "active", 2) for code in regions().descendants("500000", "county")]
+    report = evaluate([], [air], counts(*rows[1:]), regions())
+    assert [(v.region, v.found) for v in report.violations] == [("500101", 0)]
