@@ -5,7 +5,8 @@ reading equals the previous one (measured above the floor on the same panel) giv
 natural frequency is below `natural_per_year`: L = 1 + log(rate) / log(p). Coarsely quantised parameters
 (Beijing CO in 0.1 mg/m³ steps) thus need longer runs than PM2.5 in 1 µg/m³ steps. Source: QARTOD flat line
 test; SaQC flagConstants; floor guard per the fact-sheet D1: above max(P25, 10 × resolution), never at the
-detection floor where runs are natural.
+detection floor where runs are natural. A run shared by more than half of the other stations is a feed or
+system fault (the published Beijing record has network-wide repeated hours), left to the rule tests.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
 from ecomon.quality.detectors.panel import Panel, resolution
 
-DEFAULTS = {"floor_quantile": 0.25, "natural_per_year": 0.2, "min_run": 4, "max_run": 12}
+DEFAULTS = {"shared_share": 0.5, "floor_quantile": 0.25, "natural_per_year": 0.2, "min_run": 4, "max_run": 12}
 
 
 def flat_threshold(panel: Panel, floor: float, natural_per_year: float, min_run: int, max_run: int) -> int:
@@ -31,7 +32,8 @@ def flat_threshold(panel: Panel, floor: float, natural_per_year: float, min_run:
 
 def detect_flat(panel: Panel, floor_quantile: float = DEFAULTS["floor_quantile"],
                 natural_per_year: float = DEFAULTS["natural_per_year"], min_run: int = DEFAULTS["min_run"],
-                max_run: int = DEFAULTS["max_run"]) -> list[AlarmEvent]:
+                max_run: int = DEFAULTS["max_run"], shared_share: float = DEFAULTS["shared_share"]
+                ) -> list[AlarmEvent]:
     """Runs of identical values at or above the alarming length, at a level above the panel's floor."""
     present = panel.values[~np.isnan(panel.values)]
     if present.size == 0:
@@ -46,6 +48,10 @@ def detect_flat(panel: Panel, floor_quantile: float = DEFAULTS["floor_quantile"]
         starts, ends = runs(same, need - 1)
         for a, b in zip(starts - 1, ends):
             length = b - a + 1
+            window = np.delete(x[a:b + 1], s, axis=1)
+            others = window[:, ~np.isnan(window).any(axis=0)]
+            if others.shape[1] and np.mean(np.ptp(others, axis=0) == 0) > shared_share:
+                continue  # the whole network froze: a feed/system fault, not this station
             found.append(event("flat", panel, s, a, b, score(length, need),
                                {"run_hours": length, "value": col[a], "threshold_hours": need, "floor": floor}))
     return found

@@ -43,7 +43,7 @@ def _lookup(codes: np.ndarray, protocol: str, column: int) -> np.ndarray:
     unknown = [u for u in uniq if u not in table]
     if unknown:
         pos = int(np.flatnonzero(arr.astype(str) == unknown[0])[0])
-        raise ValueError(f"data flag {unknown[0]!r} at position {pos} is not an {protocol} flag "
+        raise ValueError(f"data flag {str(unknown[0])!r} at position {pos} is not an {protocol} flag "
                          f"(allowed: {', '.join(table)})")
     return np.array([table[u][column] for u in uniq])[inverse.reshape(arr.shape)]
 
