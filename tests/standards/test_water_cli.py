@@ -86,3 +86,17 @@ def test_bad_input_names_row_and_column_and_exits_2(text, message):
     result = run(text)
     assert result.exit_code == 2
     assert message in result.stderr and result.stdout == ""
+
+
+def test_by_section_and_month_classes_the_period_mean():
+    text = "section,month,NH3-N,DO,note\nA,01,0.9,6,x\nA,01,1.3,,y\nB,01,0.2,7,z\n"
+    result = run(text, "--by", "section,month")
+    assert result.stdout.splitlines()[0] == "section,month,NH3-N,DO,class,status,determining,main_pollutants"
+    a, b = rows(result)
+    assert (a["NH3-N"], a["DO"], a["class"]) == ("1.1", "6", "IV")  # mean 1.1 → IV although one sample is III
+    assert (b["section"], b["class"]) == ("B", "II")
+
+
+def test_by_names_a_missing_group_column():
+    result = run("NH3-N\n1\n", "--by", "section")
+    assert result.exit_code == 2 and "--by column section" in result.stderr

@@ -124,6 +124,8 @@ Input columns (mg/L as in GB 3838 Table 1; an empty cell is a missing value):
   waterbody                     river | lake (河流 | 湖库, 湖泊, 水库, reservoir); empty: --waterbody;
                                 lakes and reservoirs use the lake TP limits
   target_class                  I..V (or 1..5): the class the water function requires
+With --by section,month (any columns): one output row per group with the mean of each item (mg/L, the
+HJ 212 code columns renamed to their items; waterbody and target_class join the group keys), then classed.
 HJ 212-2017 factor codes are accepted as column names (w01001 pH, w01009 DO, w01019 CODMn, w01018 COD,
 w01017 BOD5, w21003 NH3-N, w21011 TP, w21001 TN, w20122 Cu, w20123 Zn, w21017 F, w20128 Se, w20119 and
 w20141 As, w20111 Hg, w20115 Cd, w20117 Cr6, w20120 Pb, w21016 CN, w23002 phenol, w22001 petroleum, w19002
@@ -177,6 +179,9 @@ def eval_water(
     source_zone: Annotated[
         int | None, typer.Option(help="drinking-water source protection zone 1 | 2")
     ] = None,
+    by: Annotated[
+        str, typer.Option(help="comma-separated columns, e.g. section,month: class the mean of each group")
+    ] = "",
 ) -> None:
     if standard not in WATER_STANDARDS:
         raise typer.BadParameter(
@@ -191,10 +196,32 @@ def eval_water(
     if source_zone is not None and source_zone not in ZONE_CLASS:
         raise typer.BadParameter("--source-zone is 1 or 2")
     class_items = CLASS_ITEMS_2011 if items == "2011" else ALL_ITEMS
-    fail_on_input_error(
-        lambda: write_csv(
-            water_table(read_csv(source), waterbody, class_items, code_units == "mg/L", source_zone)
-        )
+    keys = [name.strip() for name in by.split(",") if name.strip()]
+
+    def evaluate() -> None:
+        frame = read_csv(source)
+        if keys:
+            frame = water_group_means(frame, keys, code_units == "mg/L")
+        write_csv(water_table(frame, waterbody, class_items, code_units == "mg/L", source_zone))
+
+    fail_on_input_error(evaluate)
+
+
+def water_group_means(frame: pl.DataFrame, keys: Sequence[str], code_units_mg: bool) -> pl.DataFrame:
+    """One row per group: the keys (plus waterbody and target_class, which must not vary within a group)
+    and the arithmetic mean of every item in mg/L (环办〔2011〕22号: a period is classed by its mean)."""
+    missing = [key for key in keys if key not in frame.columns]
+    if missing:
+        raise InputError(f"--by column {missing[0]} is not in the input")
+    keys = [*keys, *(c for c in ("waterbody", "target_class") if c in frame.columns and c not in keys)]
+    columns = _resolve(frame, _water_aliases(code_units_mg))
+    numbers = frame.select(keys).with_columns(
+        pl.Series(item, numeric(frame, column) * factor, nan_to_null=True)
+        for item, (column, factor) in columns.items()
+    )
+    means = water.period_means(numbers, keys, list(columns))
+    return means.with_columns(
+        pl.col(item).map_elements(lambda v: f"{v:.6g}", return_dtype=pl.Utf8) for item in columns
     )
 
 
