@@ -59,12 +59,15 @@ def input_columns(standard: AqiRuleSet, period: str) -> tuple[str, ...]:
 def round_gbt8170(values: np.ndarray, decimals: int) -> np.ndarray:
     """Round to `decimals` places by GB/T 8170 (四舍六入五成双: an exact half goes to the even digit).
 
-    Values are decimal numbers read from text, so the half is judged on the decimal value: 0.15 is an exact
+    Values are decimal numbers read from text, so the half is judged on the decimal value: 0.35 is an exact
     half although its binary double is slightly below it. Snapping the scaled value to 9 decimals first
-    removes that representation error; real measurements never carry 9 significant decimals.
+    removes that representation error; real measurements never carry 9 significant decimals. For integers
+    no snapping is needed (every decimal half n.5 is exact in binary), which keeps the common case one pass.
     """
+    if decimals == 0:
+        return np.rint(values)
     scale = 10.0**decimals
-    return np.round(np.round(values * scale, 9)) / scale
+    return np.rint(np.round(values * scale, 9)) / scale
 
 
 def iaqi(concentration: np.ndarray, column: str, standard: AqiRuleSet) -> np.ndarray:
@@ -75,11 +78,12 @@ def iaqi(concentration: np.ndarray, column: str, standard: AqiRuleSet) -> np.nda
     """
     points = np.asarray(BREAKPOINTS[standard][column], dtype=np.float64)
     scale = np.asarray(IAQI_POINTS[: len(points)])
-    values = np.ceil(np.interp(concentration, points, scale) - _CEIL_TOLERANCE)
+    values = np.interp(concentration, points, scale)
+    np.subtract(values, _CEIL_TOLERANCE, out=values)
+    np.ceil(values, out=values)
     rule = ABOVE_TABLE[standard].get(column)
     if rule is not None:
-        above = concentration > points[-1]
-        values = np.where(above, rule[1] if rule[0] == "iaqi" else np.nan, values)
+        values[concentration > points[-1]] = rule[1] if rule[0] == "iaqi" else np.nan
     return values
 
 
@@ -119,7 +123,7 @@ def compute(
     """
     used = [feed for feed in feeds(standard, period) if feed.column in concentrations]
     rows = _row_count(concentrations)
-    matrix = np.full((rows, len(used)), np.nan)
+    matrix = np.full((rows, len(used)), np.nan, order="F")  # column-major: each feed is written contiguously
     for index, feed in enumerate(used):
         matrix[:, index] = _feed_iaqi(concentrations, feed, standard)
     aqi = np.full(rows, np.nan)
