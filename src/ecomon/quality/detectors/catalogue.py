@@ -36,7 +36,6 @@ CATALOGUE: tuple[DetectorInfo, ...] = (
     DetectorInfo("smoothing", "D2", "数据过于平稳", "over-smoothed series"),
     DetectorInfo("parked", "D3", "限值下方堆积", "values parked just under the limit"),
     DetectorInfo("clamp", "D4", "封顶", "values capped at a ceiling"),
-    DetectorInfo("digits", "D5", "尾数异常", "last-digit preference (screening)"),
     DetectorInfo("copy", "D6/D7", "数据复制", "series copied from another day or station"),
     DetectorInfo("neighbour_shift", "D8", "与周边站点偏离", "quiet level shift against neighbours", ("neighbours",)),
     DetectorInfo("spraying", "D9", "遮挡/喷淋", "blocking or spraying drops during pollution", ("neighbours",)),

@@ -1,7 +1,7 @@
 """D3 values parked just below a limit (bunching, "平顶"): too many values just under L, too few just over it.
 
 Statistic per station-month: k = count in (L − b, L], m = count in (L, L + b], b = 15 % of L; one-sided binomial
-tail P(X ≥ k | n = k + m, p₀), p₀ = the share below pooled over the whole panel (≥ ½; the density's own
+tail P(X ≥ k | n = k + m, p₀), p₀ = the share below pooled over the other stations (≥ ½; the density's own
 slope at L, so steep tails of hourly gases do not alarm). Parking exceedances under L empties the upper bin. Threshold p < 0.001 with k ≥ 5 (fact-sheet D3: 0 natural alarms
 in 432 Beijing station-months; Ghanem & Zhang 2014 discontinuity at the API-100 cut-off).
 """
@@ -61,12 +61,12 @@ def detect_parked(panel: Panel, band: float = DEFAULTS["band"], p_value: float =
     with np.errstate(invalid="ignore"):
         below_all = (values > limit - width) & (values <= limit)
         above_all = (values > limit) & (values <= limit + width)
-    # expected share below: pooled over the panel (the density's own slope at L), never less than ½
-    pooled = below_all.sum() / max(int((below_all | above_all).sum()), 1)
-    p0 = float(np.clip(pooled, 0.5, 0.9))
     found = []
     for s in range(values.shape[1]):
-        v = values[:, s]
+        # expected share below: the other stations pooled (the density's own slope at L), never less than ½
+        others_below = below_all.sum() - below_all[:, s].sum()
+        others_n = (below_all | above_all).sum() - (below_all | above_all)[:, s].sum()
+        p0 = float(np.clip(others_below / max(int(others_n), 1), 0.5, 0.9))
         below, above = below_all[:, s], above_all[:, s]
         for m in np.unique(month):
             here = month == m
