@@ -162,3 +162,18 @@ def test_runner_rejects_duplicates():
     frame = _frame(12)
     with pytest.raises(ValueError, match="duplicate measurement for A"):
         run_rules(pl.concat([frame, frame.head(1)]), AIR_HOURLY)
+
+
+def test_flat_line_tolerance_path_agrees_with_exact_repeats_path():
+    rng = np.random.default_rng(5)
+    x = np.round(rng.normal(50, 1, 2000))
+    x[rng.integers(0, 2000, 50)] = np.nan
+    t = np.arange(2000) * 60
+    exact = flat_line_test(x, t, 180, 300)
+    tolerant = flat_line_test(x, t, 180, 300, tolerance=1e-9)
+    assert (exact == tolerant).all() and (exact == S).any() and (exact == F).any()
+
+
+def test_flat_line_tolerance_allows_small_wiggles():
+    x = np.array([10.0, 20, 30, 30.2, 30.1, 30.3, 30.2])
+    assert flat_line_test(x, np.arange(7) * 60, 180, 240, tolerance=0.35).tolist() == [G, G, G, G, G, S, F]

@@ -29,7 +29,15 @@ def flat_line_test(values: np.ndarray, times: np.ndarray, suspect_threshold: flo
     """
     x = np.asarray(values, dtype=np.float64)
     flags = full(x.size)
-    if x.size >= 3:
+    if x.size >= 3 and tolerance == 0:
+        # exact repeats: the length of the run of equal values ending at each point (O(n), no window)
+        idx = np.arange(x.size)
+        breaks = np.r_[True, x[1:] != x[:-1]]  # NaN != NaN, so a missing value breaks the run
+        run = idx - np.maximum.accumulate(np.where(breaks, idx, 0)) + 1
+        above = x > floor
+        for seconds, flag in ((suspect_threshold, Flag.SUSPECT), (fail_threshold, Flag.FAIL)):
+            flags[(run >= _window_points(times, seconds, interval) + 1) & above] = flag
+    elif x.size >= 3:
         high_in = np.where(np.isnan(x), np.inf, x)
         low_in = np.where(np.isnan(x), -np.inf, x)
         for seconds, flag in ((suspect_threshold, Flag.SUSPECT), (fail_threshold, Flag.FAIL)):
