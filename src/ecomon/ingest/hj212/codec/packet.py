@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ecomon.ingest.hj212.codec.commands import must_encrypt
-from ecomon.ingest.hj212.codec.cp import DataView, check_cp_for_encoding, data_view, format_cp, parse_cp
+from ecomon.ingest.hj212.codec.cp import DataView, data_view, encode_cp, format_cp, parse_cp
 from ecomon.ingest.hj212.codec.crc import crc16, crc16_utf16
 from ecomon.ingest.hj212.codec.errors import (
     BadCrcField, BadEncoding, BadField, BadHeader, BadTerminator, CrcMismatch, DecryptError, LengthMismatch,
@@ -30,6 +30,7 @@ _HEX_UPPER_TEXT = frozenset("0123456789ABCDEF")
 _ST_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _CP_OPEN = b"CP=&&"
 _TIME_KEYS = ("DataTime", "SystemTime", "BeginTime", "EndTime", "RestartTime")
+_CONTROL = bytes([*range(0x20), 0x7F])
 _BY_BITS = tuple(Version)
 _MIN_SEGMENT_LIMIT = min(limits.max_segment for limits in LIMITS.values())
 _MIN_CP_LIMIT = min(limits.max_cp for limits in LIMITS.values())
@@ -166,7 +167,8 @@ def decode(frame: bytes | str, *, lenient: bool = False, version: Version | None
     else:
         resolved = _BY_BITS[int(header["Flag"]) >> 2]
     cp = parse_cp(plain, lambda data: _text(data, dev), dev)
-    if key is not None and encrypted is None and must_encrypt(resolved, header.get("CN", ""), cp):
+    if key is not None and encrypted is None and len(plain) >= 16 and must_encrypt(resolved, header.get("CN", ""),
+                                                                                   cp):
         dev(f"CP of CN {header.get('CN')} sent in plaintext although the device encrypts (HJ 212-2025 §6.4.4)",
             DecryptError(f"CP of CN {header.get('CN')} must be SM4-encrypted for this device (§6.4.4)"))
     _check_cp(cp, dev)
@@ -251,7 +253,7 @@ def _verify(segment: bytes, cpi: int, close: int, region: bytes, crc_got: int, k
     if key is None:
         _check_crc(segment, crc_got, dev)
         return region, None
-    looks_encrypted = region.startswith(TEXT_OPEN) or not region.isascii() or any(b < 0x20 for b in region)
+    looks_encrypted = region.startswith(TEXT_OPEN) or not region.isascii() or _has_control(region)
     if looks_encrypted and len(region) >= 16 and (found := _decrypted(segment, cpi, close, region, crc_got, key)):
         return found
     if crc16(segment) == crc_got:
@@ -272,12 +274,19 @@ def _decrypted(segment: bytes, cpi: int, close: int, region: bytes, crc_got: int
     return None
 
 
+def _has_control(data: bytes) -> bool:
+    return len(data.translate(None, _CONTROL)) != len(data)
+
+
 def _is_text(data: bytes) -> bool:
+    """Decrypted CP must be UTF-8 without control characters; with the CRC this rejects a wrong key."""
+    if _has_control(data):
+        return False
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return text.isprintable()
+    return True
 
 
 def _text(data: bytes, dev: _Collector) -> str:
@@ -287,7 +296,8 @@ def _text(data: bytes, dev: _Collector) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    dev("non-UTF-8 bytes decoded as GB18030", BadEncoding("data segment is not UTF-8 (HJ 212-2017 §6.3.1)"))
+    dev("non-UTF-8 bytes decoded as GB18030",
+        BadEncoding("data segment is not UTF-8 (HJ 212-2017 writes Chinese in UTF-8)"))
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
@@ -446,16 +456,15 @@ def _strict(warning: str, error: Exception) -> None:
     raise error
 
 
-def _parts(packet: Packet) -> tuple[bytes, bytes]:
-    """The data segment up to `CP=&&`, in Table 3 order, and the CP region."""
+def _head(packet: Packet) -> bytes:
+    """The data segment up to `CP=&&`, in Table 3 order."""
     head = ";".join(f"{k}={packet.header[k]}" for k in HEADER_ORDER if k in packet.header)
-    return f"{head};CP=&&".encode("utf-8"), format_cp(packet.cp).encode("utf-8")
+    return f"{head};CP=&&".encode("utf-8")
 
 
 def segment_length(packet: Packet) -> int:
     """Bytes of the plaintext data segment `encode` would write (what the length field counts)."""
-    head, region = _parts(packet)
-    return len(head) + len(region) + 2
+    return len(_head(packet)) + len(format_cp(packet.cp).encode("utf-8")) + 2
 
 
 def encode(packet: Packet, *, key: bytes | None = None, cipher_form: CipherForm = CipherForm.RAW) -> bytes:
@@ -468,9 +477,9 @@ def encode(packet: Packet, *, key: bytes | None = None, cipher_form: CipherForm 
             raise BadField(k, f"value {v!r} must be a string without delimiters")
     version = _version(header, packet.version, _strict)  # type: ignore[arg-type]
     _check_header(header, version, _strict)  # type: ignore[arg-type]
-    check_cp_for_encoding(packet.cp)
+    region = encode_cp(packet.cp)
     _check_cp(packet.cp, _strict)  # type: ignore[arg-type]
-    head, region = _parts(packet)
+    head = _head(packet)
     segment = head + region + b"&&"
     limits = LIMITS[version]
     if len(segment) > limits.max_segment or len(region) + 7 > limits.max_cp:
