@@ -3,10 +3,10 @@
 import json
 from pathlib import Path
 
+from hj212_vectors import S2017_A1, S2017_C40, frame
 from typer.testing import CliRunner
 
 from ecomon.cli import app
-from hj212_vectors import S2017_A1, S2017_C40, frame
 
 runner = CliRunner()
 GOOD = b"##0101" + S2017_A1.encode() + b"1C80"

@@ -1,11 +1,11 @@
 """HJ 212-2017 Appendix A.1 CRC (unchanged in HJ 212-2025 App. A.1) against the standard's and others' vectors."""
 
 import pytest
+from hj212_vectors import MN, S2005_UPLOAD, S2017_9011, S2017_A1, S2017_C25, S2017_C40, S2025_9014, S2025_A1
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ecomon.ingest.hj212.codec.crc import crc16, crc16_hex, crc16_utf16
-from hj212_vectors import MN, S2005_UPLOAD, S2017_9011, S2017_A1, S2017_C25, S2017_C40, S2025_9014, S2025_A1
 
 
 def appendix_a_loop(data: bytes) -> int:

@@ -2,11 +2,19 @@
 HJ/T 212-2005 style uploads)."""
 
 import pytest
+from hj212_vectors import (
+    MN,
+    S2005_UPLOAD,
+    S2017_9011,
+    S2017_A1,
+    S2017_C25,
+    S2017_C40,
+    S2025_9014,
+    S2025_A1,
+    frame,
+)
 
 from ecomon.ingest.hj212.codec import BadField, Version, decode, encode
-from hj212_vectors import (
-    MN, S2005_UPLOAD, S2017_9011, S2017_A1, S2017_C25, S2017_C40, S2025_9014, S2025_A1, frame,
-)
 
 
 def test_2017_appendix_a_packet_set_rtd_interval() -> None:

@@ -4,10 +4,10 @@ C.54)."""
 from datetime import datetime
 
 import pytest
+from hj212_vectors import MN, frame
 
 from ecomon.ingest.hj212.codec import Version, build, decode, encode
 from ecomon.ingest.hj212.codec.flows import replies
-from hj212_vectors import MN, frame
 
 QN = "20160801085857223"
 

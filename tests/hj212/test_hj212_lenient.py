@@ -1,13 +1,22 @@
 """Reference §8 deviations: lenient mode accepts each with its warning, strict mode rejects it with a typed error."""
 
 import pytest
+from hj212_vectors import MN, S2017_A1, S2017_C40, frame
 
 from ecomon.ingest.hj212.codec import (
-    BadCrcField, BadEncoding, BadField, BadHeader, BadTerminator, CrcMismatch, Hj212Error, LengthMismatch, Version,
-    VersionMismatch, decode,
+    BadCrcField,
+    BadEncoding,
+    BadField,
+    BadHeader,
+    BadTerminator,
+    CrcMismatch,
+    Hj212Error,
+    LengthMismatch,
+    Version,
+    VersionMismatch,
+    decode,
 )
 from ecomon.ingest.hj212.codec.crc import crc16, crc16_hex, crc16_utf16
-from hj212_vectors import MN, S2017_A1, S2017_C40, frame
 
 GOOD = frame(S2017_A1)
 HEAD = f"QN=20160801085857223;ST=32;CN=2011;PW=123456;MN={MN};Flag=5;"

@@ -1,12 +1,12 @@
 """Properties of the codec: decode(encode(p)) == p for generated packets of every version, and any byte string
 gives a packet or an `Hj212Error`, never another exception."""
 
+from hj212_vectors import A2_KEY, frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecomon.ingest.hj212.codec import Hj212Error, Packet, Version, build, decode, encode
 from ecomon.ingest.hj212.codec.split import reassemble, split
-from hj212_vectors import A2_KEY, frame
 
 DIGITS = "0123456789"
 HEX = "0123456789ABCDEF"

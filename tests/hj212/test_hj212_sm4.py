@@ -1,12 +1,19 @@
 """HJ 212-2025 §6.4.2 / App. A.2 SM4-ECB "Nopadding" and App. H.1.2, on the standard's own vectors."""
 
 import pytest
+from hj212_vectors import (
+    A2_EX2_CIPHER,
+    A2_EX2_REGION,
+    A2_EX4_CIPHER,
+    A2_EX4_REGION,
+    A2_HEAD,
+    A2_KEY,
+    MN,
+    frame,
+)
 
 from ecomon.ingest.hj212.codec import CipherForm, DecryptError, Version, build, decode, encode
 from ecomon.ingest.hj212.codec.sm4 import app_h_authorization, decrypt_region, encrypt_region
-from hj212_vectors import (
-    A2_EX2_CIPHER, A2_EX2_REGION, A2_EX4_CIPHER, A2_EX4_REGION, A2_HEAD, A2_KEY, MN, frame,
-)
 
 
 @pytest.mark.parametrize(("region", "cipher", "crc", "length"), [

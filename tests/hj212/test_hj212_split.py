@@ -1,10 +1,10 @@
 """PNUM/PNO sub-packets (HJ 212-2017 Table 3, Tables C.47-C.50; HJ 212-2025 §8.1.2: split segments over 1024)."""
 
 import pytest
+from hj212_vectors import MN
 
 from ecomon.ingest.hj212.codec import SplitError, Version, build, decode, encode
 from ecomon.ingest.hj212.codec.split import part_key, reassemble, split
-from hj212_vectors import MN
 
 
 def hour_packet(factors: int) -> object:

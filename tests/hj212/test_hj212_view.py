@@ -3,9 +3,9 @@
 from datetime import datetime
 
 import pytest
+from hj212_vectors import A2_EX2_REGION, A2_HEAD, frame
 
 from ecomon.ingest.hj212.codec import BadField, FactorRow, data_view, decode
-from hj212_vectors import A2_EX2_REGION, A2_HEAD, frame
 
 
 def test_minute_packet_rows_from_2025_appendix_a2() -> None:

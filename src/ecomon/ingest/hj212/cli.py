@@ -24,7 +24,7 @@ def _lines(source: str) -> Iterator[bytes]:
         yield from stream
         return
     try:
-        handle = Path(source).open("rb")
+        handle = Path(source).open("rb")  # noqa: SIM115 (closed by the `with` below; open errors exit 2)
     except OSError as exc:
         typer.echo(f"cannot read {source}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from exc
@@ -57,7 +57,7 @@ def decode_command(source: Source = "-",
 
 def _packet_from_json(obj: object) -> Packet:
     if not isinstance(obj, dict) or not isinstance(obj.get("header"), dict) or not isinstance(obj.get("cp", {}), dict):
-        raise ValueError('expected an object with "header" and "cp" objects')
+        raise ValueError('expected an object with "header" and "cp" objects')  # noqa: TRY004 (bad input line)
     header = {str(k): str(v) for k, v in obj["header"].items() if v is not None}
     cp = {str(k): str(v) for k, v in obj.get("cp", {}).items()}
     flag = header.get("Flag")

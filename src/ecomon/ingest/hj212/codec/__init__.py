@@ -6,8 +6,17 @@ No I/O and no state: the gateway owns sockets, clocks, device profiles and keys 
 from ecomon.ingest.hj212.codec.cp import DataView, FactorRow, data_view
 from ecomon.ingest.hj212.codec.crc import crc16, crc16_hex
 from ecomon.ingest.hj212.codec.errors import (
-    BadCrcField, BadEncoding, BadField, BadHeader, BadTerminator, CrcMismatch, DecryptError, Hj212Error,
-    LengthMismatch, SplitError, VersionMismatch,
+    BadCrcField,
+    BadEncoding,
+    BadField,
+    BadHeader,
+    BadTerminator,
+    CrcMismatch,
+    DecryptError,
+    Hj212Error,
+    LengthMismatch,
+    SplitError,
+    VersionMismatch,
 )
 from ecomon.ingest.hj212.codec.packet import Packet, build, decode, encode
 from ecomon.ingest.hj212.codec.sm4 import CipherForm

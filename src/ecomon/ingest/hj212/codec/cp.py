@@ -1,4 +1,4 @@
-"""The data area CP (HJ 212-2017 §6.3.4 / HJ 212-2025 §6.3.4.1): `key=value` items, `,` between items of one
+"""The data area CP (HJ 212-2017 Tables 3-4 / HJ 212-2025 §6.3.4.1): `key=value` items, `,` between items of one
 factor, `;` between factors; free text wrapped in `//…//` (Table C.40, i11001-Info) is opaque.
 
 Parsing yields a flat dict (key → value string as sent): grouping by `;` is only a convention and devices break it.

@@ -1,5 +1,5 @@
-"""What the platform sends back for a packet it received (HJ 212-2017 §6.5, Tables C.14-C.50; HJ 212-2025 §6.6,
-C.18, C.54-C.58). Pure: the caller supplies the clock where a new QN or time is needed.
+"""What the platform sends back for a packet it received (HJ 212-2017 §6.5 and App. C, e.g. Table C.14;
+HJ 212-2025 App. C C.18 and C.54-C.58). Pure: the caller supplies the clock where a new QN or time is needed.
 
 - upload (2011, 2021, 2031, 2041, 2051, 2061, 2081, 3019/3020 uploads, 2025's 2013/2052/2062/2111) with the reply
   bit set → 9014 echoing the QN, ST=91, same PW/MN, reply-free Flag of the version, empty CP;
@@ -55,7 +55,8 @@ def replies(received: Packet, now: datetime | None = None) -> list[Packet]:
 
 
 def set_time(device: Packet, now: datetime) -> Packet:
-    """1012 set-time request to the device that sent `device` (2017 §6.7 step 1, Table C.4), reply requested."""
+    """1012 set-time request to the device that sent `device` (2017 §6.7: the platform's first step), reply
+    requested."""
     cp = {"SystemTime": now.strftime(TIME_FORMAT)}
     if "PolId" in device.cp:
         cp = {"PolId": device.cp["PolId"], **cp}

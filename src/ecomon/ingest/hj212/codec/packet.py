@@ -1,5 +1,5 @@
 """Decode and encode HJ 212 frames: `##` + 4-digit length + data segment + 4-hex CRC + CR LF
-(HJ 212-2017 §6.3, Table 2/3; HJ 212-2025 §6.3 Tables 2/3 and §6.4; HJ/T 212-2005 framing is the same).
+(HJ 212-2017 Tables 2/3; HJ 212-2025 §6.3.2-6.3.3 Tables 2/3 and §6.4; HJ/T 212-2005 framing is the same).
 
 Strict mode accepts only the standard; lenient mode accepts the deviations real devices send (reference §8) and
 reports each as a warning string. Encoding is always strict.
@@ -10,16 +10,30 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
 from ecomon.ingest.hj212.codec.commands import must_encrypt
 from ecomon.ingest.hj212.codec.cp import DataView, data_view, encode_cp, format_cp, parse_cp
 from ecomon.ingest.hj212.codec.crc import crc16, crc16_utf16
 from ecomon.ingest.hj212.codec.errors import (
-    BadCrcField, BadEncoding, BadField, BadHeader, BadTerminator, CrcMismatch, DecryptError, LengthMismatch,
+    BadCrcField,
+    BadEncoding,
+    BadField,
+    BadHeader,
+    BadTerminator,
+    CrcMismatch,
+    DecryptError,
+    LengthMismatch,
     VersionMismatch,
 )
 from ecomon.ingest.hj212.codec.sm4 import TEXT_OPEN, CipherForm, decrypt_region, encrypt_region
 from ecomon.ingest.hj212.codec.versions import (
-    FLAG_REPLY, FLAG_SPLIT, LIMITS, Limits, Version, flag_version_bits, make_flag,
+    FLAG_REPLY,
+    FLAG_SPLIT,
+    LIMITS,
+    Limits,
+    Version,
+    flag_version_bits,
+    make_flag,
 )
 
 # Field order of Table 3 (2025 Figure 4 adds RF after PNO).
@@ -459,7 +473,7 @@ def _strict(warning: str, error: Exception) -> None:
 def _head(packet: Packet) -> bytes:
     """The data segment up to `CP=&&`, in Table 3 order."""
     head = ";".join(f"{k}={packet.header[k]}" for k in HEADER_ORDER if k in packet.header)
-    return f"{head};CP=&&".encode("utf-8")
+    return f"{head};CP=&&".encode()
 
 
 def segment_length(packet: Packet) -> int:

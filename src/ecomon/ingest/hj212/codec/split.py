@@ -1,6 +1,6 @@
 """Sub-packets (HJ 212-2017 Table 3 PNUM/PNO, Flag bit +2; 2025 §8.1.2/§8.2.2: split data segments over 1024).
 
-Each part carries its own QN and repeats DataTime (2017 Table C.50 / 2025 C.58). Parts are merged by
+Each part carries its own QN and repeats DataTime (2017 Tables C.47-C.50 / 2025 C.55-C.58). Parts are merged by
 (MN, CN, PNUM, DataTime) in PNO order (reference §8.11). Pure: the gateway keeps pending parts and their clock.
 """
 

@@ -20,14 +20,6 @@ class Version(Enum):
     def label(self) -> str:
         return {0: "HJ/T 212-2005", 1: "HJ 212-2017", 2: "HJ 212-2025"}[self.value]
 
-    @classmethod
-    def parse(cls, text: str) -> "Version":
-        """Accept '2005', '2017', '2025' or the full label (for configuration files and the CLI)."""
-        for v in cls:
-            if text.strip() in (v.label, v.label[-4:], v.name):
-                return v
-        raise ValueError(f"unknown HJ 212 version {text!r}; use 2005, 2017 or 2025")
-
 
 FLAG_REPLY = 0x01  # 2017 "A" / 2025 "D": the command needs a reply
 FLAG_SPLIT = 0x02  # 2017 "D" / 2025 "A": the packet carries PNUM and PNO
