@@ -141,6 +141,21 @@ class _Collector:
             raise error
         self.warnings.append(warning)
 
+    def text(self, data: bytes) -> str:
+        """UTF-8 as the standard writes it; GB18030 (a superset of GB2312/GBK) as a reported deviation."""
+        if data.isascii():
+            return data.decode("ascii")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        self("non-UTF-8 bytes decoded as GB18030",
+             BadEncoding("data segment is not UTF-8 (HJ 212-2017 writes Chinese in UTF-8)"))
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise BadEncoding(f"data segment is neither UTF-8 nor GB18030 (byte {exc.start})") from exc
+
 
 def decode(frame: bytes | str, *, lenient: bool = False, version: Version | None = None,
            key: bytes | None = None) -> Packet:
@@ -168,19 +183,24 @@ def decode(frame: bytes | str, *, lenient: bool = False, version: Version | None
             raise BadField("CP", "CP is not closed with '&&'")
         trailer = segment[close + 2:]
     region = segment[cpi + 5:close]
-    plain, encrypted = _verify(segment, cpi, close, region, crc_got, key, dev)
+    if key is None:
+        if crc16(segment) != crc_got:
+            _check_crc(segment, crc_got, dev)
+        plain, encrypted = region, None
+    else:
+        plain, encrypted = _verify(segment, cpi, close, region, crc_got, key, dev)
     if encrypted is CipherForm.TEXT and declared not in (len(segment), cpi + 5 + len(plain) + 2 + len(trailer)):
         dev(f"length field {declared:04d} counts neither the sent nor the plaintext data segment",
             LengthMismatch(declared, len(segment)))
-    header_text = _text(segment[:cpi], dev)
+    header_text = dev.text(segment[:cpi])
     header = None if trailer else _canonical_header(header_text, version)
     if header is None:
-        header = _parse_header(header_text, _text(trailer, dev), dev)
+        header = _parse_header(header_text, dev.text(trailer), dev)
         resolved = _version(header, version, dev)
         _check_header(header, resolved, dev)
     else:
         resolved = _BY_BITS[int(header["Flag"]) >> 2]
-    cp = parse_cp(plain, lambda data: _text(data, dev), dev)
+    cp = parse_cp(plain, dev.text, dev)
     if key is not None and encrypted is None and len(plain) >= 16 and must_encrypt(resolved, header.get("CN", ""),
                                                                                    cp):
         dev(f"CP of CN {header.get('CN')} sent in plaintext although the device encrypts (HJ 212-2025 §6.4.4)",
@@ -263,10 +283,7 @@ def _check_crc(segment: bytes, crc_got: int, dev: _Collector) -> None:
 
 def _verify(segment: bytes, cpi: int, close: int, region: bytes, crc_got: int, key: bytes | None,
             dev: _Collector) -> tuple[bytes, CipherForm | None]:
-    """Check the CRC; with a key, over the decrypted plaintext when CP is encrypted (A.2: CRC before encryption)."""
-    if key is None:
-        _check_crc(segment, crc_got, dev)
-        return region, None
+    """Check the CRC over the decrypted plaintext when CP is encrypted (A.2: CRC before encryption), else as is."""
     looks_encrypted = region.startswith(TEXT_OPEN) or not region.isascii() or _has_control(region)
     if looks_encrypted and len(region) >= 16 and (found := _decrypted(segment, cpi, close, region, crc_got, key)):
         return found
@@ -301,21 +318,6 @@ def _is_text(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _text(data: bytes, dev: _Collector) -> str:
-    if data.isascii():
-        return data.decode("ascii")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    dev("non-UTF-8 bytes decoded as GB18030",
-        BadEncoding("data segment is not UTF-8 (HJ 212-2017 writes Chinese in UTF-8)"))
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise BadEncoding(f"data segment is neither UTF-8 nor GB18030 (byte {exc.start})") from exc
 
 
 _CANONICAL = re.compile(
