@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import typer
 
+from ecomon.ingest.files import cli as files_cli
 from ecomon.ingest.hj212 import cli as hj212_cli
 from ecomon.quality import cli as quality_cli
+from ecomon.registry import cli as registry_cli
 from ecomon.runtime import cli as runtime_cli
 from ecomon.standards import cli_air, cli_env
 from ecomon.store import cli as store_cli
@@ -27,8 +29,10 @@ cli_air.register(eval_app)
 cli_env.register(eval_app)
 app.add_typer(eval_app, name="eval")
 
+files_cli.register(app)
 hj212_cli.register(app)
 quality_cli.register(app)
+registry_cli.register(app)
 runtime_cli.register(app)
 store_cli.register(app)
 

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Proves the external-engine path: start the embedded servers as if they were external, then run the
+# engine tests with only ECOMON_DATABASE_URL / ECOMON_NATS_URL pointing at them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ECOMON_HOME="$PWD/var/external"
+./.venv/bin/ecomon engines start
+trap './.venv/bin/ecomon engines stop' EXIT
+export ECOMON_DATABASE_URL="$(./.venv/bin/ecomon engines url postgres)"
+export ECOMON_NATS_URL="$(./.venv/bin/ecomon engines url nats)"
+ECOMON_TEST_HOME="$PWD/var/external-client" ./.venv/bin/pytest -m engines "$@"

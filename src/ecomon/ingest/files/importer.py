@@ -1,0 +1,176 @@
+"""File import (M2): archive the raw file, transform it, merge observations, log every reject.
+
+Idempotent by content: the same bytes imported twice are a no-op; an import interrupted half-way can be
+re-run and ends with exactly one copy (the merge is an upsert and the interrupted log is closed as failed).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import psycopg
+
+from ecomon.ingest.files.mapping import Mapping
+from ecomon.ingest.files.transform import ParameterInfo, TransformResult, transform
+from ecomon.registry import lookups
+from ecomon.store import observations
+from ecomon.store.archive import archive_bytes
+
+CHUNK_VALUES = 400_000
+
+
+@dataclass
+class ImportSummary:
+    name: str
+    sha256: str
+    status: str                      # done | skipped | dry-run
+    ingest_id: int | None = None
+    rows_total: int = 0
+    rows_rejected: int = 0
+    values_accepted: int = 0
+    values_rejected: int = 0
+    values_flagged: int = 0
+    values_changed: int = 0
+    sites_registered: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    rejects: pl.DataFrame | None = None
+
+    def as_dict(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k != "rejects"}
+        d["seconds"] = round(self.seconds, 2)
+        return d
+
+
+def read_table(data: bytes, name: str, mapping: Mapping) -> pl.DataFrame:
+    """All cells as strings, so the transform decides what is valid and reports it per cell."""
+    if mapping.source.format == "xlsx":
+        return pl.read_excel(io.BytesIO(data), sheet_name=mapping.source.sheet, infer_schema_length=0)
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if mapping.source.encoding == "gb18030":
+        data = data.decode("gb18030").encode("utf-8")
+    elif data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    return pl.read_csv(io.BytesIO(data), infer_schema=False, separator=mapping.source.delimiter,
+                       truncate_ragged_lines=False)
+
+
+def import_bytes(
+    conn: psycopg.Connection,
+    data: bytes,
+    name: str,
+    mapping: Mapping,
+    *,
+    user: str,
+    archive_root: Path,
+    local_tz: str,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    started = time.monotonic()
+    sha = hashlib.sha256(data).hexdigest()
+    summary = ImportSummary(name=name, sha256=sha, status="dry-run" if dry_run else "done")
+    previous = conn.execute(
+        """SELECT l.id FROM ingest_log l JOIN raw_input r ON r.id = l.raw_input_id
+           WHERE r.sha256 = %s AND l.status = 'done' ORDER BY l.id DESC LIMIT 1""", (sha,)).fetchone()
+    if previous and not dry_run:
+        summary.status, summary.ingest_id = "skipped", previous[0]
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    frame = read_table(data, name, mapping)
+    sites = lookups.site_ids(conn)
+    if mapping.station.unknown == "register" and not dry_run:
+        summary.sites_registered = lookups.register_sites(
+            conn, _unknown_stations(frame, mapping, sites), mapping.station, user)
+        sites = lookups.site_ids(conn)
+    params = {code: ParameterInfo(code, unit) for code, unit in lookups.parameter_units(conn).items()}
+    resolve = lookups.alias_resolver(conn)
+    result = transform(frame, mapping, set(sites), params, resolve, lookups.convert_units, lookups.decode_text)
+    _fill_counts(summary, result)
+    summary.rejects = result.rejects
+    if dry_run:
+        conn.rollback()
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    stored_path = archive_bytes(archive_root, data, sha, name)
+    raw_id = conn.execute(
+        """INSERT INTO raw_input (sha256, name, channel, size_bytes, stored_path, received_by)
+           VALUES (%s, %s, 'file', %s, %s, %s)
+           ON CONFLICT (sha256) DO UPDATE SET name = raw_input.name RETURNING id""",
+        (sha, name, len(data), stored_path, user)).fetchone()[0]
+    conn.execute("""UPDATE ingest_log SET status = 'failed', finished_at = now(),
+                    message = 'interrupted before completion; superseded by a re-run'
+                    WHERE raw_input_id = %s AND status = 'running'""", (raw_id,))
+    ingest_id = conn.execute(
+        """INSERT INTO ingest_log (raw_input_id, mapping, status, rows_total, by_user)
+           VALUES (%s, %s, 'running', %s, %s) RETURNING id""",
+        (raw_id, json.dumps(mapping.model_dump(mode="json")), result.rows_total, user)).fetchone()[0]
+    conn.commit()
+    summary.ingest_id = ingest_id
+
+    values = _with_series(conn, result.values, sites, mapping.layout.interval).with_columns(
+        pl.lit(raw_id, pl.Int64).alias("source_id"))
+    total = values.height
+    done = 0
+    for start in range(0, total, CHUNK_VALUES):
+        chunk = values.slice(start, CHUNK_VALUES)
+        counts = observations.merge(conn, chunk, channel="file", changed_by=user, local_tz=local_tz)
+        summary.values_changed += counts.changed
+        conn.commit()
+        done += chunk.height
+        if progress:
+            progress(done, total)
+    _store_rejects(conn, ingest_id, result.rejects)
+    conn.execute(
+        """UPDATE ingest_log SET status = 'done', finished_at = now(), rows_rejected = %s,
+           values_accepted = %s, values_rejected = %s, values_flagged = %s, values_changed = %s
+           WHERE id = %s""",
+        (summary.rows_rejected, summary.values_accepted, summary.values_rejected, summary.values_flagged,
+         summary.values_changed, ingest_id))
+    conn.commit()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _fill_counts(summary: ImportSummary, result: TransformResult) -> None:
+    summary.rows_total = result.rows_total
+    summary.rows_rejected = result.rows_rejected
+    summary.values_accepted = result.values.height
+    summary.values_rejected = result.rejects.height
+    summary.values_flagged = result.values_flagged
+
+
+def _unknown_stations(frame: pl.DataFrame, mapping: Mapping, known: dict[str, int]) -> list[str]:
+    col = mapping.station.column
+    if col not in frame.columns:
+        return []
+    names = frame[col].str.strip_chars().drop_nulls().unique().to_list()
+    return sorted(n for n in names if n and n not in known)
+
+
+def _with_series(conn: psycopg.Connection, values: pl.DataFrame, sites: dict[str, int],
+                 interval: str) -> pl.DataFrame:
+    site_map = pl.DataFrame({"site": list(sites), "site_id": list(sites.values())},
+                            schema={"site": pl.Utf8, "site_id": pl.Int64})
+    values = values.join(site_map, on="site")
+    ids = observations.series_ids(conn, values.select("site_id", "parameter"), interval)
+    return values.join(ids, on=["site_id", "parameter"]).with_columns(pl.col("t"))
+
+
+def _store_rejects(conn: psycopg.Connection, ingest_id: int, rejects: pl.DataFrame) -> None:
+    if rejects.height == 0:
+        return
+    with conn.cursor() as cur, cur.copy(
+            "COPY ingest_reject (ingest_id, row_no, column_name, value, reason) FROM STDIN") as copy:
+        for row_no, column, value, reason in rejects.iter_rows():
+            copy.write_row((ingest_id, row_no, column, value, reason))

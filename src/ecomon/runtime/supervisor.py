@@ -1,0 +1,93 @@
+"""`ecomon up`: engines plus the platform's service processes, in the foreground, stopped together.
+
+Services are separate processes (web today; the gateway and stream workers join the same list), so each can
+also be run alone on other machines against external engines to scale out.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ecomon.config import Settings
+from ecomon.runtime.engines import Engines
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+
+
+def default_services(settings: Settings) -> list[Service]:
+    exe = [sys.executable, "-m", "ecomon.cli"]
+    return [Service("web", [*exe, "serve", "web"])]
+
+
+@dataclass
+class Supervisor:
+    settings: Settings
+    services: list[Service] = field(default_factory=list)
+    _stopping: bool = False
+
+    @property
+    def pid_file(self) -> Path:
+        return self.settings.run_dir / "ecomon.pid"
+
+    def run(self, on_ready: "callable | None" = None) -> int:
+        """Start everything, block until Ctrl-C/SIGTERM or a service dies, then stop everything."""
+        engines = Engines(self.settings)
+        self.settings.run_dir.mkdir(parents=True, exist_ok=True)
+        self.pid_file.write_text(str(os.getpid()))
+        signal.signal(signal.SIGTERM, self._request_stop)
+        signal.signal(signal.SIGINT, self._request_stop)
+        exit_code = 0
+        try:
+            env = {**os.environ, "ECOMON_HOME": str(self.settings.home_path)}
+            for svc in self.services:
+                svc.process = subprocess.Popen(svc.argv, env=env, start_new_session=True)
+            if on_ready:
+                on_ready()
+            while not self._stopping:
+                for svc in self.services:
+                    if svc.process and svc.process.poll() is not None:
+                        print(f"service {svc.name} exited with {svc.process.returncode}; stopping", file=sys.stderr)
+                        exit_code = 1
+                        self._stopping = True
+                time.sleep(0.2)
+        finally:
+            self._stop_services()
+            engines.stop()
+            self.pid_file.unlink(missing_ok=True)
+        return exit_code
+
+    def _request_stop(self, *_: object) -> None:
+        self._stopping = True
+
+    def _stop_services(self) -> None:
+        for svc in self.services:
+            if svc.process and svc.process.poll() is None:
+                svc.process.terminate()
+        deadline = time.monotonic() + 10
+        for svc in self.services:
+            if svc.process:
+                try:
+                    svc.process.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    svc.process.kill()
+
+
+def running_pid(settings: Settings) -> int | None:
+    path = settings.run_dir / "ecomon.pid"
+    try:
+        pid = int(path.read_text())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
