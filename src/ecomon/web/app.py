@@ -11,6 +11,7 @@ from ecomon.web import health
 from ecomon.web.api import router as api_router
 from ecomon.web.dbpool import close_pool, open_pool
 from ecomon.web.errors import install_error_handlers
+from ecomon.web.pages import install_pages
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -31,4 +32,5 @@ def create_app(database_url: str | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    install_pages(app)
     return app
