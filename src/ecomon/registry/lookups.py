@@ -28,7 +28,7 @@ def alias_resolver(conn: psycopg.Connection) -> Callable[[str], str | None]:
     def resolve(name: str) -> str | None:
         if name in codes:
             return name
-        return aliases.get(name.strip().lower())
+        return aliases.get(name.strip().casefold())
 
     return resolve
 

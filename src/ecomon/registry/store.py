@@ -2,59 +2,59 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
-from importlib import resources
 
 import psycopg
 
-
-def bundled(name: str) -> str:
-    return resources.files("ecomon.registry").joinpath("data", name).read_text(encoding="utf-8")
-
-
-def _rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+from ecomon.registry.catalogue import Parameter, ParameterTable, RegionTable
+from ecomon.registry.coverage import SiteCount
 
 
-def load_regions(conn: psycopg.Connection, text: str) -> int:
-    """Upsert GB/T 2260 regions (parents before children, as the levels order them)."""
+def load_regions(conn: psycopg.Connection, table: RegionTable) -> int:
+    """Upsert validated GB/T 2260 regions, parents before children."""
     order = {"province": 0, "city": 1, "county": 2, "township": 3}
-    rows = sorted(_rows(text), key=lambda r: order.get(r["level"], 9))
-    for r in rows:
-        conn.execute(
+    rows = sorted(table.all, key=lambda r: order[r.level])
+    with conn.cursor() as cur:
+        cur.executemany(
             """INSERT INTO region (code, name_zh, name_en, level, parent_code) VALUES (%s, %s, %s, %s, %s)
                ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,
                    level = excluded.level, parent_code = excluded.parent_code""",
-            (r["code"], r["name_zh"], r["name_en"] or None, r["level"], r["parent_code"] or None))
+            [(r.code, r.name_zh, r.name_en or None, r.level, r.parent_code) for r in rows])
     return len(rows)
 
 
-def load_parameters(conn: psycopg.Connection, parameters: str, aliases: str) -> int:
-    """Parameters keyed by HJ 212 code; the first row of a code gives its default medium and unit."""
-    rows = _rows(parameters)
-    seen: set[str] = set()
-    for r in rows:
-        decimals = int(r["decimals"]) if r.get("decimals") else None
-        if r["code"] not in seen:
-            seen.add(r["code"])
-            conn.execute(
-                """INSERT INTO parameter (code, name_zh, name_en, element, unit, legacy_code, decimals)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,
-                       element = excluded.element, unit = excluded.unit, legacy_code = excluded.legacy_code,
-                       decimals = excluded.decimals""",
-                (r["code"], r["name_zh"], r["name_en"], r["element"], r["unit"], r["legacy_code"] or None, decimals))
-        conn.execute(
+def load_parameters(conn: psycopg.Connection, table: ParameterTable) -> int:
+    """Parameters keyed by HJ 212 code; the first catalogue row of a code gives its default medium and unit,
+    every (code, medium) pair its stored unit."""
+    defaults: dict[str, Parameter] = {}
+    for p in table.all:
+        defaults.setdefault(p.code, p)
+    with conn.cursor() as cur:
+        cur.executemany(
+            """INSERT INTO parameter (code, name_zh, name_en, element, unit, legacy_code, decimals)
+               VALUES (%s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,
+                   element = excluded.element, unit = excluded.unit, legacy_code = excluded.legacy_code,
+                   decimals = excluded.decimals""",
+            [(p.code, p.name_zh, p.name_en, p.element, p.unit, p.legacy_code, p.decimals)
+             for p in defaults.values()])
+        cur.executemany(
             """INSERT INTO parameter_unit (code, element, unit, decimals) VALUES (%s, %s, %s, %s)
                ON CONFLICT (code, element) DO UPDATE SET unit = excluded.unit, decimals = excluded.decimals""",
-            (r["code"], r["element"], r["unit"], decimals))
-    for a in _rows(aliases):
-        conn.execute(
-            """INSERT INTO parameter_alias (alias, code) VALUES (lower(%s), %s)
-               ON CONFLICT (alias) DO UPDATE SET code = excluded.code""", (a["alias"], a["code"]))
-    return len(seen)
+            [(p.code, p.element, p.unit, p.decimals) for p in table.all])
+        cur.executemany(
+            """INSERT INTO parameter_alias (alias, code) VALUES (%s, %s)
+               ON CONFLICT (alias) DO UPDATE SET code = excluded.code""",
+            [(alias, code) for alias, code in table.aliases.items() if alias != code.casefold()])
+    return len(defaults)
+
+
+def site_counts(conn: psycopg.Connection) -> list[SiteCount]:
+    """Current registry counts in the shape the coverage evaluation takes."""
+    rows = conn.execute(
+        """SELECT element, site_type, control_level, region_code, state, count(*)
+           FROM site GROUP BY 1, 2, 3, 4, 5""").fetchall()
+    return [SiteCount(*row) for row in rows]
 
 
 SITE_COLUMNS = ("code", "name_zh", "name_en", "element", "site_type", "control_level", "region_code", "lon", "lat",

@@ -25,6 +25,7 @@ from ecomon.store import observations
 from ecomon.store.archive import archive_bytes
 
 CHUNK_VALUES = 400_000
+ANALYZE_AFTER = 100_000
 
 
 @dataclass
@@ -131,6 +132,10 @@ def import_bytes(
         if progress:
             progress(done, total)
     _store_rejects(conn, ingest_id, result.rejects)
+    if total >= ANALYZE_AFTER:
+        # Fresh statistics keep the aggregation and query plans right after a bulk load.
+        conn.execute("ANALYZE series")
+        conn.execute("ANALYZE observation")
     conn.execute(
         """UPDATE ingest_log SET status = 'done', finished_at = now(), rows_rejected = %s,
            values_accepted = %s, values_rejected = %s, values_flagged = %s, values_changed = %s

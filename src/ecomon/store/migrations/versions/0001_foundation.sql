@@ -146,29 +146,6 @@ CREATE TABLE device (
     CHECK (num_nonnulls(site_id, outlet_id) <= 1)
 );
 
--- ---------------------------------------------------------------- construction targets, coverage (M1, M11)
-CREATE TABLE construction_target (
-    id          bigserial PRIMARY KEY,
-    region_code text NOT NULL REFERENCES region (code),
-    element     text NOT NULL,
-    site_type   text NOT NULL DEFAULT '*',          -- '*' = any type of the element
-    year        smallint NOT NULL,
-    target      integer NOT NULL CHECK (target >= 0),
-    source      text NOT NULL,                     -- document and clause the target comes from
-    UNIQUE (region_code, element, site_type, year)
-);
-
-CREATE TABLE coverage_rule (
-    id           bigserial PRIMARY KEY,
-    name         text NOT NULL UNIQUE,
-    element      text NOT NULL,
-    site_type    text NOT NULL DEFAULT '*',
-    region_level text NOT NULL CHECK (region_level IN ('province', 'city', 'county', 'township')),
-    within       text REFERENCES region (code),     -- only regions below this one (NULL: all)
-    min_active   integer NOT NULL CHECK (min_active >= 0),
-    source       text NOT NULL
-);
-
 -- ---------------------------------------------------------------- raw inputs and ingest logs (lineage)
 -- Every raw input (file, API batch; packets live in their own table) is archived unaltered, by checksum.
 CREATE TABLE raw_input (
