@@ -1,0 +1,10 @@
+"""The versioned JSON API (/api/v1): one router per resource, all data scoped to the calling principal."""
+
+from fastapi import APIRouter
+
+from ecomon.web.api import aggregates, ingest, observations, parameters, sites
+from ecomon.web.auth import routes as auth_routes
+
+router = APIRouter(prefix="/api/v1")
+for module in (auth_routes, sites, parameters, observations, aggregates, ingest):
+    router.include_router(module.router)

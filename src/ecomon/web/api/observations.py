@@ -1,0 +1,105 @@
+"""Latest values and time series (raw/minute/hour/day) of visible sites, paged, as JSON or CSV.
+
+Public callers get released values only (review_state = 3): a series whose newest value is not yet released
+shows no latest value to them. Staff get preliminary values too, labelled by review_state/review_label.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from psycopg import AsyncConnection
+from pydantic import Field
+
+from ecomon.web.api.common import csv_response, fetch_page, label_review, resolve_parameter, visible_site
+from ecomon.web.api.filters import (
+    BBoxFilter,
+    ElementFilter,
+    Format,
+    Paging,
+    ParameterFilter,
+    RegionFilter,
+    TimeRange,
+)
+from ecomon.web.auth import Caller, Conn, Principal
+from ecomon.web.auth.scope import release_condition, series_condition, site_condition
+
+router = APIRouter(tags=["observations"])
+
+_UNIT = "coalesce((SELECT pu.unit FROM parameter_unit pu WHERE pu.code = se.parameter_code AND pu.element = s.element), " \
+        "(SELECT p.unit FROM parameter p WHERE p.code = se.parameter_code))"
+_LATEST = f"""SELECT s.id AS site_id, s.code AS site_code, se.id AS series_id, se.parameter_code, se.interval_kind,
+                     {_UNIT} AS unit, lv.t, lv.value, lv.data_flag, lv.qc_flag, lv.review_state
+              FROM latest_value lv JOIN series se ON se.id = lv.series_id JOIN site s ON s.id = se.site_id"""
+LATEST_COLUMNS = ("site_id", "site_code", "series_id", "parameter_code", "interval_kind", "unit", "t", "value",
+                  "data_flag", "qc_flag", "review_state", "review_label")
+
+
+class LatestQuery(ElementFilter, RegionFilter, BBoxFilter, ParameterFilter, Paging):
+    format: Format = "json"
+
+
+async def _latest(conn: AsyncConnection, principal: Principal, q: LatestQuery, extra: str, extra_args: list,
+                  filename: str) -> dict | Response:
+    if q.parameter:
+        q = q.model_copy(update={"parameter": await resolve_parameter(conn, q.parameter)})
+    where, args = q.where({"element": "s.element", "region": "s.region_code", "lon": "s.lon", "lat": "s.lat",
+                           "parameter": "se.parameter_code"})
+    scope, scope_args = site_condition(principal, "s")
+    released, released_args = release_condition(principal, "lv")
+    page = await fetch_page(
+        conn, f"{_LATEST} WHERE {where} AND {scope} AND {released} AND {extra} ORDER BY s.code, se.parameter_code, "
+              "se.interval_kind", [*args, *scope_args, *released_args, *extra_args], q)
+    label_review(page["results"])
+    return csv_response(page["results"], LATEST_COLUMNS, filename) if q.format == "csv" else page
+
+
+@router.get("/latest", summary="最新值 / latest value of every visible series")
+async def latest(q: Annotated[LatestQuery, Query()], principal: Caller,
+                 conn: Conn) -> dict:
+    return await _latest(conn, principal, q, "true", [], "latest.csv")  # type: ignore[return-value]
+
+
+@router.get("/sites/{site}/latest", summary="站点最新值 / latest values of one site")
+async def site_latest(site: str, q: Annotated[LatestQuery, Query()],
+                      principal: Caller,
+                      conn: Conn) -> dict:
+    row = await visible_site(conn, principal, site)
+    return await _latest(conn, principal, q, "s.id = %s", [row["id"]], f"latest-{row['code']}.csv")  # type: ignore[return-value]
+
+
+class SeriesQuery(TimeRange, Paging):
+    parameter: str = Field(max_length=32, description="HJ 212 factor code or alias, e.g. a34004 or PM2.5")
+    interval: Literal["raw", "minute", "hour", "day"] = Field("hour", description="series interval kind")
+    format: Format = "json"
+
+
+SERIES_COLUMNS = ("t", "value", "data_flag", "qc_flag", "review_state", "review_label", "version", "channel")
+
+
+@router.get("/sites/{site}/observations", summary="时间序列 / time series of one parameter at one site")
+async def site_observations(site: str, q: Annotated[SeriesQuery, Query()],
+                            principal: Caller,
+                            conn: Conn) -> dict:
+    row = await visible_site(conn, principal, site)
+    code = await resolve_parameter(conn, q.parameter)
+    where, args = q.where({"t": "o.t"})
+    scope, scope_args = series_condition(principal, "se")
+    released, released_args = release_condition(principal, "o")
+    page = await fetch_page(
+        conn, f"""SELECT o.t, o.value, o.data_flag, o.qc_flag, o.review_state, o.version, o.channel
+                  FROM observation o JOIN series se ON se.id = o.series_id
+                  WHERE se.site_id = %s AND se.parameter_code = %s AND se.interval_kind = %s
+                    AND {where} AND {scope} AND {released} ORDER BY o.t""",
+        [row["id"], code, q.interval, *args, *scope_args, *released_args], q)
+    label_review(page["results"])
+    if q.format == "csv":
+        return csv_response(page["results"], SERIES_COLUMNS,  # type: ignore[return-value]
+                            f"{row['code']}-{code}-{q.interval}-p{q.page}.csv")
+    unit = await (await conn.execute(
+        f"SELECT {_UNIT} FROM (SELECT %s::text AS parameter_code) se, site s WHERE s.id = %s",
+        (code, row["id"]))).fetchone()
+    page["meta"] |= {"site": row["code"], "parameter": code, "interval": q.interval, "unit": unit[0]}
+    return page

@@ -1,0 +1,52 @@
+"""The one place that limits data to what a principal may see; every data query composes these conditions.
+
+Rules (enforced in SQL, never in the UI):
+- a user with a region_code sees sites whose region is that region or below it (region_descendants);
+- an enterprise user sees only the outlets of their enterprise and no ambient sites;
+- public users and anonymous callers see active sites only, and only released observations (review_state = 3);
+- staff see preliminary data too; responses carry review_state so it is labelled.
+"""
+
+from __future__ import annotations
+
+from ecomon.web.auth.principal import Principal
+
+RELEASED = 3
+
+
+def site_condition(p: Principal, alias: str = "s") -> tuple[str, list[object]]:
+    """SQL condition on a `site` row aliased `alias`."""
+    if p.role == "enterprise":
+        return "false", []
+    clauses: list[str] = []
+    args: list[object] = []
+    if p.released_only:
+        clauses.append(f"{alias}.state = 'active'")
+    if p.region_code is not None:
+        clauses.append(f"{alias}.region_code IN (SELECT region_descendants(%s))")
+        args.append(p.region_code)
+    return (" AND ".join(clauses) or "true"), args
+
+
+def series_condition(p: Principal, alias: str = "se") -> tuple[str, list[object]]:
+    """SQL condition on a `series` row aliased `alias`: its site, or its outlet's enterprise, is visible."""
+    site_sql, site_args = site_condition(p, "s_")
+    if p.role == "enterprise":
+        outlet_sql, outlet_args = "e_.id = %s", [p.enterprise_id]
+    elif p.released_only:
+        outlet_sql, outlet_args = "false", []
+    elif p.region_code is not None:
+        outlet_sql, outlet_args = "e_.region_code IN (SELECT region_descendants(%s))", [p.region_code]
+    else:
+        outlet_sql, outlet_args = "true", []
+    sql = (f"({alias}.site_id IN (SELECT s_.id FROM site s_ WHERE {site_sql})"
+           f" OR {alias}.outlet_id IN (SELECT o_.id FROM outlet o_ JOIN enterprise e_ ON e_.id = o_.enterprise_id"
+           f" WHERE {outlet_sql}))")
+    return sql, site_args + outlet_args
+
+
+def release_condition(p: Principal, alias: str) -> tuple[str, list[object]]:
+    """SQL condition on an observation-like row (`review_state` column): released only for the public."""
+    if p.released_only:
+        return f"{alias}.review_state = %s", [RELEASED]
+    return "true", []
