@@ -4,19 +4,17 @@
   var payload = JSON.parse(document.getElementById("aqi-markers").textContent);
   var markers = payload.markers;
   var map = L.map("aqi-map", { zoomSnap: 0.25 });
-  var bounds = [];
+  var bounds = markers.map(function (m) { return [m.lat, m.lon]; });
+  if (bounds.length) { map.fitBounds(bounds, { padding: [40, 40] }); } else { map.setView([39.9, 116.4], 9); }
   markers.forEach(function (m) {
-    var label = m.name + (m.aqi === null ? "" : " AQI " + m.aqi + " " + m.category) + (m.preliminary ? " (" + payload.preliminary + ")" : "");
+    var label = m.name + (m.aqi === null ? "" : " " + m.aqi + " " + m.category) +
+                (m.preliminary ? " (" + payload.preliminary + ")" : "");
     var circle = L.circleMarker([m.lat, m.lon], {
       radius: 11, color: "#333", weight: 1, fillColor: m.colour, fillOpacity: 0.9, className: "aqi-marker"
     }).addTo(map);
     circle.bindTooltip(label, { permanent: true, direction: "right", className: "aqi-label" });
     circle.on("click", function () { window.location.href = "/station/" + encodeURIComponent(m.code); });
-    var el = circle.getElement();
-    el.setAttribute("data-station", m.code);
-    el.setAttribute("data-colour", m.colour);
-    bounds.push([m.lat, m.lon]);
+    circle.getElement().setAttribute("data-station", m.code);
   });
-  if (bounds.length) { map.fitBounds(bounds, { padding: [40, 40] }); } else { map.setView([39.9, 116.4], 9); }
   L.control.scale({ imperial: false }).addTo(map);
 })();

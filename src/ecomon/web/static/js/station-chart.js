@@ -16,8 +16,13 @@
       })
     };
   });
+  var anyPreliminary = Object.keys(data.preliminary).some(function (k) {
+    return data.preliminary[k].some(function (p) { return p; });
+  });
   chart.setOption({
     animation: false,
+    title: anyPreliminary ? { text: "(" + payload.labels.preliminary + ")", left: 60, top: 0,
+                              textStyle: { fontSize: 12, color: "#b54708" } } : undefined,
     tooltip: {
       trigger: "axis",
       formatter: function (items) {

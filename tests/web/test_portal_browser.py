@@ -1,0 +1,86 @@
+"""The portal in a real browser (Debian chromium via Playwright): map markers, colours, chart, labels."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from web_portal_data import portal_db  # noqa: F401  (fixture)
+
+from ecomon.standards.aqi_tables import LEVELS
+from ecomon.web.pages.assets import NODE_MODULES
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.engines,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)"),
+    pytest.mark.skipif(not NODE_MODULES.is_dir(), reason="front-end assets not installed (make assets)"),
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(portal_db: str) -> Iterator[str]:  # noqa: F811
+    import uvicorn
+
+    from ecomon.web.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(portal_db), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "web server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def page(base_url: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+        yield tab
+        browser.close()
+
+
+def test_map_has_one_marker_per_station_in_level_colours(page, base_url: str) -> None:
+    page.goto(f"{base_url}/")
+    markers = page.locator("path.aqi-marker")
+    markers.first.wait_for()
+    assert markers.count() == 12
+    allowed = {level.hex.lower() for level in LEVELS}
+    for index in range(12):
+        assert (markers.nth(index).get_attribute("fill") or "").lower() in allowed
+
+
+def test_every_shown_aqi_is_labelled_preliminary_or_released(page, base_url: str) -> None:
+    page.goto(f"{base_url}/")
+    rows = page.locator("table.ranking tbody tr")
+    assert rows.count() == 12
+    for index in range(rows.count()):
+        text = rows.nth(index).inner_text()
+        assert "预发布" in text, text  # the slice is all real-time data: nothing is released yet
+    labels = page.locator(".aqi-label")
+    assert all("预发布" in labels.nth(i).inner_text() for i in range(labels.count()))
+
+
+def test_station_chart_renders(page, base_url: str) -> None:
+    page.goto(f"{base_url}/station/Dongsi")
+    chart = page.locator("#station-chart[data-rendered=true] canvas")
+    chart.wait_for()
+    box = chart.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 200
