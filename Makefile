@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo up test test-external install assets bench clean-var
+.PHONY: demo up test test-external install assets system bench clean-var
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ecomon needs Python >= 3.11")'
@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP) assets
+install: $(STAMP) assets system
+
+system:
+	@scripts/install-system.sh
 
 assets:
 	@scripts/install-assets.sh
