@@ -9,9 +9,9 @@ import numpy as np
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from web_portal_data import portal_db, rows_of  # noqa: F401  (fixture)
 
 from ecomon.standards import aqi
-from web_portal_data import portal_db, rows_of  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.engines
 
@@ -25,7 +25,7 @@ def client(portal_db: str):  # noqa: F811
 
 
 def _row_html(page: str, station: str) -> str:
-    match = re.search(rf'<tr data-station="{station}">(.*?)</tr>', page, re.S)
+    match = re.search(rf'<tr data-station="{station}">(.*?)</tr>', page, re.DOTALL)
     assert match, f"no ranking row for {station}"
     return match.group(1)
 
@@ -70,7 +70,7 @@ def test_ranking_orders_stations_by_aqi_best_first(client: TestClient) -> None:
 
 def test_map_markers_carry_hj633_level_colours(client: TestClient) -> None:
     page = client.get("/").text
-    payload = json.loads(re.search(r'<script type="application/json" id="aqi-markers">(.*?)</script>', page, re.S)
+    payload = json.loads(re.search(r'<script type="application/json" id="aqi-markers">(.*?)</script>', page, re.DOTALL)
                          .group(1))
     colours = {level.number: level.hex for level in aqi.LEVELS}
     for marker in payload["markers"]:
@@ -130,7 +130,7 @@ def test_station_names_are_escaped_in_html_and_json(client: TestClient, portal_d
 
 
 def _chart(page: str) -> dict:
-    return json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S)
+    return json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.DOTALL)
                       .group(1))["chart"]
 
 

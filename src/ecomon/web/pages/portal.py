@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from psycopg import AsyncConnection
@@ -13,6 +15,7 @@ from ecomon.web.pages.air_now import StationAqi, air_now, last_24h
 from ecomon.web.pages.templating import render
 
 router = APIRouter(include_in_schema=False)
+Connection = Annotated[AsyncConnection, Depends(connection)]
 
 NO_DATA_COLOUR = "#9E9E9E"
 _FLOORS = (0, *(ceiling + 1 for ceiling in SEVERITY_CEILINGS))
@@ -38,7 +41,7 @@ def _ranked(stations: tuple[StationAqi, ...]) -> list[StationAqi]:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def portal_home(request: Request, conn: AsyncConnection = Depends(connection)) -> HTMLResponse:
+async def portal_home(request: Request, conn: Connection) -> HTMLResponse:
     now = await air_now(conn)
     markers = [_marker(s, language(request)) for s in now.stations if s.lon is not None and s.lat is not None]
     return render(request, "portal/index.html",
@@ -46,7 +49,7 @@ async def portal_home(request: Request, conn: AsyncConnection = Depends(connecti
 
 
 @router.get("/station/{code}", response_class=HTMLResponse)
-async def portal_station(code: str, request: Request, conn: AsyncConnection = Depends(connection)) -> HTMLResponse:
+async def portal_station(code: str, request: Request, conn: Connection) -> HTMLResponse:
     now = await air_now(conn, code)
     if not now.stations:
         return render(request, "portal/unknown.html", {"code": code}, status_code=404)
