@@ -1,0 +1,62 @@
+"""The bus between gateway and writer: one JetStream stream (file storage) of frame batches.
+
+A message carries many frames (from many connections) received within a few milliseconds: one publish-ack per
+frame caps a process near 8k/s (ARCHITECTURE, measured NATS limits), so the gateway batches and ACKs every device
+in the batch once the stream has stored it. Message body: JSON lines, one `FrameRecord` per line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+DEFAULT_STREAM = "HJ212"
+DEDUP_WINDOW_S = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRecord:
+    """One received frame and what the gateway knew about it. `frame` holds the bytes as latin-1 text
+    (a lossless byte ↔ code point mapping)."""
+
+    received_at: str  # ISO 8601 UTC
+    peer: str
+    connection_id: str
+    frame: str
+    device_id: int | None
+    site_id: int | None
+    mn: str | None
+    cn: str | None
+    reject_reason: str | None
+    note: str | None
+
+    @property
+    def frame_bytes(self) -> bytes:
+        return self.frame.encode("latin-1")
+
+
+def subject(stream: str) -> str:
+    return f"{stream.lower()}.frames"
+
+
+def encode_batch(records: list[FrameRecord]) -> bytes:
+    return "\n".join(json.dumps(asdict(r), ensure_ascii=False) for r in records).encode("utf-8")
+
+
+def decode_batch(payload: bytes) -> list[FrameRecord]:
+    return [FrameRecord(**json.loads(line)) for line in payload.decode("utf-8").splitlines() if line]
+
+
+async def ensure_stream(js: JetStreamContext, stream: str) -> None:
+    """Create the stream if missing: file storage so a publish-ack means the batch is on disk (fsync policy of
+    the server), work-queue retention so committed batches are removed once the writer acknowledges them."""
+    config = StreamConfig(name=stream, subjects=[subject(stream)], storage=StorageType.FILE,
+                          retention=RetentionPolicy.WORK_QUEUE, duplicate_window=DEDUP_WINDOW_S)
+    try:
+        await js.stream_info(stream)
+    except NotFoundError:
+        await js.add_stream(config)

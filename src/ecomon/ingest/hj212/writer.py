@@ -1,0 +1,147 @@
+"""The durable writer: JetStream frame batches → PostgreSQL (raw_frame archive, observations, device_state).
+
+Several bus messages are committed in one transaction; each is acknowledged only after that commit. A message
+redelivered after a crash between commit and ack is recognised by its key in `gateway_batch` and only acked, and
+observations go through `observations.merge` (idempotent), so every datum is stored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+import nats
+import polars as pl
+import psycopg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import ConsumerConfig
+
+from ecomon.ingest.hj212.codec import Hj212Error, decode
+from ecomon.ingest.hj212.gateway.rows import DATA_COMMANDS, packet_rows, to_frame
+from ecomon.ingest.hj212.stream import DEFAULT_STREAM, FrameRecord, decode_batch, ensure_stream, subject
+from ecomon.store.observations import merge, series_ids
+
+log = logging.getLogger("ecomon.hj212.writer")
+CHANNEL = "hj212"
+CHANGED_BY = "hj212-writer"
+CONSUMER = "writer"
+ACK_WAIT_S = 10.0  # a fetched batch not acked by then (writer died) is redelivered
+
+
+def store_batches(conn: psycopg.Connection, batches: Sequence[tuple[str, bytes]], local_tz: str) -> int:
+    """Commit bus messages (key, payload) in one transaction; returns the number of frames newly stored."""
+    with conn.transaction(), conn.cursor() as cur:
+        fresh = []
+        for key, payload in batches:
+            records = decode_batch(payload)
+            cur.execute("INSERT INTO gateway_batch (batch_key, frames) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                        (key, len(records)))
+            if cur.rowcount:
+                fresh.extend(records)
+        if not fresh:
+            return 0
+        cur.execute("SELECT nextval('raw_frame_id_seq') FROM generate_series(1, %s)", (len(fresh),))
+        ids = [r[0] for r in cur.fetchall()]
+        known = frozenset(r[0] for r in cur.execute("SELECT code FROM parameter").fetchall())
+        rows: list[tuple] = []
+        notes: list[str | None] = []
+        for source_id, record in zip(ids, fresh, strict=True):
+            note = record.note
+            if record.reject_reason is None and record.cn in DATA_COMMANDS and record.site_id is not None:
+                found, extra = _rows_of(record, source_id, known)
+                rows.extend(found)
+                note = "; ".join(n for n in (note, extra) if n) or None
+            notes.append(note)
+        _copy_raw_frames(cur, ids, fresh, notes)
+        _merge_rows(conn, to_frame(rows, local_tz), local_tz)
+        _update_device_state(cur, fresh)
+    return len(fresh)
+
+
+def _rows_of(record: FrameRecord, source_id: int, known: frozenset[str]) -> tuple[list[tuple], str | None]:
+    try:
+        packet = decode(record.frame_bytes, lenient=True)
+    except Hj212Error as exc:  # the gateway accepted it, so only a codec change between the two gets here
+        return [], f"no observations: {exc}"
+    found = packet_rows(packet, record.site_id or 0, source_id, known)
+    return found.rows, found.note
+
+
+def _copy_raw_frames(cur: psycopg.Cursor, ids: list[int], records: list[FrameRecord], notes: list[str | None]
+                     ) -> None:
+    with cur.copy("COPY raw_frame (id, received_at, peer, connection_id, device_id, mn, cn, frame, reject_reason,"
+                  " note) FROM STDIN") as copy:
+        for source_id, r, note in zip(ids, records, notes, strict=True):
+            copy.write_row((source_id, r.received_at, r.peer, r.connection_id, r.device_id, r.mn, r.cn,
+                            r.frame_bytes, r.reject_reason, note))
+
+
+def _merge_rows(conn: psycopg.Connection, frame: pl.DataFrame, local_tz: str) -> None:
+    for (interval,), part in frame.group_by("interval"):
+        ids = series_ids(conn, part.select("site_id", "parameter"), str(interval))
+        staged = (part.join(ids, on=["site_id", "parameter"])
+                  .with_columns(qc_flag=pl.lit(2, pl.Int16)))
+        merge(conn, staged, channel=CHANNEL, changed_by=CHANGED_BY, local_tz=local_tz)
+
+
+def _update_device_state(cur: psycopg.Cursor, records: list[FrameRecord]) -> None:
+    state: dict[int, list] = {}
+    for r in records:
+        if r.device_id is None:
+            continue
+        entry = state.setdefault(r.device_id, [r.received_at, r.peer, r.cn, 0, 0])
+        if r.received_at >= entry[0]:
+            entry[0:3] = [r.received_at, r.peer, r.cn]
+        entry[3] += 1
+        entry[4] += r.reject_reason is not None
+    if not state:
+        return
+    cur.executemany(
+        """INSERT INTO device_state AS d (device_id, last_seen, last_peer, last_cn, frames_total, frames_rejected)
+           VALUES (%s, %s, %s, %s, %s, %s)
+           ON CONFLICT (device_id) DO UPDATE SET
+               last_seen = greatest(d.last_seen, excluded.last_seen),
+               last_peer = CASE WHEN excluded.last_seen >= d.last_seen THEN excluded.last_peer ELSE d.last_peer END,
+               last_cn = CASE WHEN excluded.last_seen >= d.last_seen THEN excluded.last_cn ELSE d.last_cn END,
+               frames_total = d.frames_total + excluded.frames_total,
+               frames_rejected = d.frames_rejected + excluded.frames_rejected""",
+        [(device_id, datetime.fromisoformat(e[0]), *e[1:]) for device_id, e in sorted(state.items())])
+
+
+async def run_writer(nats_url: str, database_url: str, *, stream: str = DEFAULT_STREAM, local_tz: str,
+                     fetch: int = 64, stop: asyncio.Event | None = None) -> None:
+    """Consume until `stop` is set: fetch up to `fetch` messages, commit them together, then ack each."""
+    from ecomon.store.db import connect
+
+    stop = stop or asyncio.Event()
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_stream(js, stream)
+    sub = await js.pull_subscribe(subject(stream), durable=CONSUMER, stream=stream,
+                                 config=ConsumerConfig(ack_wait=ACK_WAIT_S))
+    conn = connect(database_url)
+    try:
+        while not stop.is_set():
+            try:
+                msgs = await sub.fetch(fetch, timeout=1.0)
+            except (NatsTimeout, TimeoutError):  # nats-py raises either, depending on where it waited
+                continue
+            batches = [((m.headers or {}).get("Nats-Msg-Id") or f"seq-{m.metadata.sequence.stream}", m.data)
+                       for m in msgs]
+            try:
+                stored = await asyncio.to_thread(store_batches, conn, batches, local_tz)
+            except psycopg.Error:
+                log.exception("commit of %d bus messages failed; they will be redelivered", len(msgs))
+                if conn.closed:
+                    conn = connect(database_url)
+                for m in msgs:
+                    await m.nak(delay=5.0)
+                continue
+            for m in msgs:
+                await m.ack_sync()
+            log.debug("stored %d frames from %d messages", stored, len(msgs))
+    finally:
+        conn.close()
+        await nc.drain()

@@ -1,0 +1,146 @@
+"""End to end: devices → gateway → JetStream → writer → PostgreSQL. The guarantee under test (ARCHITECTURE,
+"a device is acknowledged only after its data is durable"): every datum the gateway ACKed with 9014 is in
+PostgreSQL exactly once, also when the writer is killed with SIGKILL mid-run."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from gateway_support import PASSWORD, Services, register_stations, wait_for
+
+from ecomon.ingest.hj212.codec import Packet, decode, encode
+from ecomon.ingest.hj212.simulator import SimResult, data_packet, device_mn, simulate
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+INTERVAL = {"2051": "minute", "2061": "hour", "2011": "raw", "2031": "day"}
+
+
+def stored(database_url: str, sites: dict[str, int]) -> dict[tuple[int, str, str, datetime], list[float]]:
+    """(site, parameter, interval, t) → the values stored (a list, so duplicates would show)."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            """SELECT s.site_id, s.parameter_code, s.interval_kind, o.t, o.value
+               FROM observation o JOIN series s ON s.id = o.series_id
+               WHERE s.site_id = ANY(%s)""", (list(sites.values()),)).fetchall()
+    found: dict[tuple[int, str, str, datetime], list[float]] = {}
+    for site_id, code, interval, t, value in rows:
+        found.setdefault((site_id, code, interval, t), []).append(value)
+    return found
+
+
+def expected(packets: list[Packet], sites: dict[str, int]) -> dict[tuple[int, str, str, datetime], float]:
+    out = {}
+    for p in packets:
+        view = p.view()
+        assert view.data_time is not None
+        t = view.data_time.replace(tzinfo=SHANGHAI)
+        for row in view.rows:
+            out[(sites[p.mn or ""], row.code, INTERVAL[p.cn or ""], t)] = row.value
+    return out
+
+
+def frames_archived(database_url: str, mns: list[str]) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM raw_frame WHERE mn = ANY(%s)", (mns,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def assert_exactly_once(database_url: str, sites: dict[str, int], result: SimResult) -> None:
+    want = expected(result.acked_packets, sites)
+    got = stored(database_url, sites)
+    missing = [k for k in want if k not in got]
+    assert not missing, f"{len(missing)} ACKed values missing, e.g. {missing[:3]}"
+    duplicated = {k: v for k, v in got.items() if len(v) != 1}
+    assert not duplicated
+    wrong = {k: (got[k], v) for k, v in want.items() if got[k][0] != pytest.approx(v)}
+    assert not wrong
+
+
+def exchange(port: int, packet: Packet) -> Packet:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(encode(packet))
+        buf = b""
+        while not buf.endswith(b"\r\n"):
+            chunk = s.recv(4096)
+            assert chunk, "gateway closed the connection without an answer"
+            buf += chunk
+    return decode(buf, lenient=True)
+
+
+def test_every_acked_minute_and_hour_value_is_stored_exactly_once(services: Services,
+                                                                 platform_env: dict[str, str]) -> None:
+    sites = register_stations(platform_env["database_url"], "B1", 4)
+    start = datetime(2026, 3, 1, 7, 0)  # 75 minutes: hour 07 is complete, so each device also sends one 2061
+    result = asyncio.run(simulate("127.0.0.1", services.port, devices=4, minutes=75, password=PASSWORD,
+                                  mn_prefix="B1", start=start))
+    assert (result.sent, result.acked, result.refused, result.timeouts) == (4 * 76, 4 * 76, 0, 0)
+    wait_for(lambda: frames_archived(platform_env["database_url"], list(sites)) >= result.sent, 30,
+             "the writer to archive every frame")
+    assert_exactly_once(platform_env["database_url"], sites, result)
+    assert len(stored(platform_env["database_url"], sites)) == 4 * 76 * 6
+
+
+def test_wrong_password_is_refused_with_qnrtn_3_and_archived(services: Services,
+                                                             platform_env: dict[str, str]) -> None:
+    sites = register_stations(platform_env["database_url"], "B2", 1)
+    mn = device_mn("B2", 1)
+    packet = data_packet("2051", mn, "wrong1", datetime(2026, 3, 2, 10, 0), {"a34004": 12.0},
+                         datetime(2026, 3, 2, 10, 0, 5))
+    answer = exchange(services.port, packet)
+    assert (answer.cn, answer.qn, answer.cp.get("QnRtn")) == ("9011", packet.qn, "3")
+    unknown = data_packet("2051", device_mn("B2", 99), PASSWORD, datetime(2026, 3, 2, 10, 0), {"a34004": 12.0},
+                          datetime(2026, 3, 2, 10, 0, 6))
+    answer = exchange(services.port, unknown)
+    assert (answer.cn, answer.cp.get("QnRtn")) == ("9011", "4")
+    with psycopg.connect(platform_env["database_url"]) as conn:
+        def archived() -> list[tuple[str, str]]:
+            return conn.execute("SELECT mn, reject_reason FROM raw_frame WHERE mn LIKE 'B2%%' ORDER BY id"
+                                ).fetchall()
+        wait_for(lambda: len(archived()) == 2, 30, "both refused frames to be archived")
+        assert archived() == [(mn, f"wrong password for MN {mn}"), (device_mn("B2", 99),
+                                                                     f"unknown MN {device_mn('B2', 99)!r}")]
+        assert conn.execute("SELECT frame FROM raw_frame WHERE mn = %s", (mn,)).fetchone() == (encode(packet),)
+    assert stored(platform_env["database_url"], sites) == {}
+
+
+def test_resent_packet_is_acked_twice_archived_twice_stored_once(services: Services,
+                                                                 platform_env: dict[str, str]) -> None:
+    sites = register_stations(platform_env["database_url"], "B3", 1)
+    mn = device_mn("B3", 1)
+    values = {"a34004": 31.0, "a21026": 6.0}
+    first = data_packet("2061", mn, PASSWORD, datetime(2026, 3, 3, 9, 0), values, datetime(2026, 3, 3, 10, 0, 1))
+    again = data_packet("2061", mn, PASSWORD, datetime(2026, 3, 3, 9, 0), values, datetime(2026, 3, 3, 10, 5, 1))
+    assert exchange(services.port, first).cn == "9014"
+    assert exchange(services.port, again).cn == "9014"
+    wait_for(lambda: frames_archived(platform_env["database_url"], [mn]) == 2, 30, "both frames archived")
+    got = stored(platform_env["database_url"], sites)
+    t = datetime(2026, 3, 3, 9, 0, tzinfo=SHANGHAI)
+    assert got == {(sites[mn], "a34004", "hour", t): [31.0], (sites[mn], "a21026", "hour", t): [6.0]}
+
+
+def test_writer_killed_mid_run_loses_and_duplicates_nothing(services: Services,
+                                                            platform_env: dict[str, str]) -> None:
+    sites = register_stations(platform_env["database_url"], "B4", 6)
+    outcome: list[SimResult] = []
+    run = threading.Thread(target=lambda: outcome.append(asyncio.run(simulate(
+        "127.0.0.1", services.port, devices=6, minutes=120, password=PASSWORD, mn_prefix="B4",
+        start=datetime(2026, 3, 4, 0, 0)))))
+    run.start()
+    wait_for(lambda: frames_archived(platform_env["database_url"], list(sites)) > 50, 30, "writing to start")
+    services.kill_writer()
+    killed_at = frames_archived(platform_env["database_url"], list(sites))
+    services.start_writer()
+    run.join(120)
+    result = outcome[0]
+    assert result.acked == result.sent == 6 * 122
+    assert killed_at < result.sent, "the writer finished before it was killed; the test proves nothing"
+    wait_for(lambda: frames_archived(platform_env["database_url"], list(sites)) >= result.sent, 60,
+             "the restarted writer to catch up")
+    assert frames_archived(platform_env["database_url"], list(sites)) == result.sent
+    assert_exactly_once(platform_env["database_url"], sites, result)
