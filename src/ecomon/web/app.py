@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from ecomon import __version__
 from ecomon.web import health
 from ecomon.web.api import router as api_router
-from ecomon.web.auth.headers import install_security_headers
+from ecomon.web.auth.hardening import install_hardening
 from ecomon.web.dbpool import close_pool, open_pool
 from ecomon.web.errors import install_error_handlers
 from ecomon.web.pages import install_pages
@@ -31,7 +31,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    install_security_headers(app)
+    install_hardening(app)
     app.include_router(health.router)
     app.include_router(api_router)
     install_pages(app)
