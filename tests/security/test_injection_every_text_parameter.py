@@ -20,6 +20,7 @@ PAYLOADS = [
     "../../etc/passwd",
     "=cmd|' /C calc'!A0",
     "北京'); --",
+    "²",
 ]
 
 S = DONGCHENG_SITE

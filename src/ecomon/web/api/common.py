@@ -67,7 +67,7 @@ def _cell(value: object) -> object:
 async def visible_site(conn: AsyncConnection, principal: Principal, ident: str) -> dict:
     """The site by numeric id or code if the principal may see it; otherwise the same 404 as a missing one."""
     cond, args = site_condition(principal, "s")
-    by_id = ident.isdigit() and len(ident) < 19
+    by_id = ident.isascii() and ident.isdigit() and len(ident) < 19
     rows = await fetch_all(
         conn, f"SELECT s.* FROM site s WHERE {'s.id = %s' if by_id else 's.code = %s'} AND {cond}",
         [int(ident) if by_id else ident, *args])

@@ -3,10 +3,12 @@ and add defensive response headers (no MIME sniffing, so a string echoed in JSON
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 
 def install_hardening(app: FastAPI) -> None:
@@ -24,3 +26,13 @@ def install_hardening(app: FastAPI) -> None:
         if request.url.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+# Text fields of JSON bodies (the middleware only sees the URL); PostgreSQL text cannot hold NUL.
+CleanStr = Annotated[str, AfterValidator(_no_nul)]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from ecomon.web.auth import accounts
 from ecomon.web.auth.deps import CSRF_COOKIE, SESSION_COOKIE, Conn, LoggedIn, require_roles
+from ecomon.web.auth.hardening import CleanStr
 from ecomon.web.auth.principal import ROLES, Principal
 from ecomon.web.errors import ApiError
 
@@ -31,8 +32,8 @@ async def _refuse(conn: AsyncConnection, exc: accounts.AccountError) -> ApiError
 
 
 class LoginBody(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: CleanStr = Field(min_length=1, max_length=64)
+    password: CleanStr = Field(min_length=1, max_length=256)
 
 
 class Me(BaseModel):
@@ -87,7 +88,7 @@ async def me(principal: LoggedIn) -> Me:
 
 
 class TokenBody(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: CleanStr = Field(min_length=1, max_length=100)
     scopes: list[Literal["read", "write"]] = Field(default=["read"], min_length=1)
     days: int = Field(default=90, ge=1, le=accounts.TOKEN_MAX_LIFETIME.days)
 
@@ -137,11 +138,11 @@ async def revoke_token(token_id: int, request: Request, principal: LoggedIn,
 
 class UserBody(BaseModel):
     username: str = Field(pattern=r"^[A-Za-z0-9_.@-]{2,64}$")
-    password: str = Field(min_length=12, max_length=256)
+    password: CleanStr = Field(min_length=12, max_length=256)
     role: Literal[ROLES]  # type: ignore[valid-type]
     region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}([0-9]{3})?$")
     enterprise_id: int | None = None
-    display_name: str | None = Field(default=None, max_length=100)
+    display_name: CleanStr | None = Field(default=None, max_length=100)
 
 
 class UserCreated(BaseModel):
