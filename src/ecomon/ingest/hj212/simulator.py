@@ -20,6 +20,7 @@ from ecomon.ingest.hj212.codec.flows import new_qn
 
 AIR_ST = "22"  # HJ 212-2017 Table 5: 空气质量监测
 TIME_FORMAT = "%Y%m%d%H%M%S"
+RAMP_S_PER_DEVICE = 0.02
 
 # factor code → (daily mean, relative diurnal amplitude, hour of the peak, decimals)
 AIR_PROFILE: dict[str, tuple[float, float, float, int]] = {
@@ -86,7 +87,8 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, p
 
 
 async def run_device(host: str, port: int, mn: str, password: str, start: datetime, minutes: int, seed: int,
-                     result: SimResult, timeout: float = 10.0) -> None:
+                     result: SimResult, delay: float = 0.0, timeout: float = 15.0) -> None:
+    await asyncio.sleep(delay)
     rng = np.random.default_rng(seed)
     series = minute_values(rng, start, minutes)
     reader, writer = await asyncio.open_connection(host, port)
@@ -113,12 +115,15 @@ def device_mn(prefix: str, index: int) -> str:
 
 
 async def simulate(host: str, port: int, *, devices: int, minutes: int, password: str, mn_prefix: str = "A0",
-                   local_tz: str = "Asia/Shanghai", start: datetime | None = None) -> SimResult:
+                   local_tz: str = "Asia/Shanghai", start: datetime | None = None,
+                   ramp_s_per_device: float = RAMP_S_PER_DEVICE) -> SimResult:
     """Run `devices` stations concurrently, each sending `minutes` of minute data from `start` (naive local time;
     default: the last `minutes` minutes on the devices' clock)."""
     now = datetime.now(ZoneInfo(local_tz)).replace(tzinfo=None)
     start = (start or now - timedelta(minutes=minutes)).replace(second=0, microsecond=0)
     result = SimResult()
-    await asyncio.gather(*(run_device(host, port, device_mn(mn_prefix, i), password, start, minutes, i, result)
-                           for i in range(1, devices + 1)))
+    # Stations do not all log in within the same millisecond: spread the first packets (each costs the gateway one
+    # argon2 verification) over `ramp_s_per_device` each.
+    await asyncio.gather(*(run_device(host, port, device_mn(mn_prefix, i), password, start, minutes, i, result,
+                                      delay=(i - 1) * ramp_s_per_device) for i in range(1, devices + 1)))
     return result

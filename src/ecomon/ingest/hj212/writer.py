@@ -144,4 +144,4 @@ async def run_writer(nats_url: str, database_url: str, *, stream: str = DEFAULT_
             log.debug("stored %d frames from %d messages", stored, len(msgs))
     finally:
         conn.close()
-        await nc.drain()
+        await nc.close()  # unacked messages are redelivered to the next writer; nothing to drain
