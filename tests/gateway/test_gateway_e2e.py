@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from gateway_support import PASSWORD, Services, register_stations, wait_for
 
-from ecomon.ingest.hj212.codec import Packet, decode, encode
+from ecomon.ingest.hj212.codec import Packet, Version, build, decode, encode
 from ecomon.ingest.hj212.simulator import SimResult, data_packet, device_mn, simulate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -144,3 +144,58 @@ def test_writer_killed_mid_run_loses_and_duplicates_nothing(services: Services,
              "the restarted writer to catch up")
     assert frames_archived(platform_env["database_url"], list(sites)) == result.sent
     assert_exactly_once(platform_env["database_url"], sites, result)
+
+
+def test_undecodable_frame_is_archived_with_reason_and_heartbeat_gets_9013(services: Services,
+                                                                         platform_env: dict[str, str]) -> None:
+    register_stations(platform_env["database_url"], "B5", 1)
+    mn = device_mn("B5", 1)
+    good = data_packet("2051", mn, PASSWORD, datetime(2026, 3, 5, 10, 0), {"a34004": 12.0},
+                       datetime(2026, 3, 5, 10, 1))
+    broken = encode(good)[:-6] + b"0000\r\n"  # CRC replaced
+    heartbeat = build("9015", {}, version=Version.HJ212_2017, st="22", pw=PASSWORD, mn=mn, qn="20260305100200000",
+                      reply=True)
+    with socket.create_connection(("127.0.0.1", services.port), timeout=10) as s:
+        s.sendall(broken + encode(heartbeat))
+        answer = decode(s.recv(4096), lenient=True)  # nothing for the broken frame (HJ 212-2017 §6.5: discard)
+    assert (answer.cn, answer.qn) == ("9013", heartbeat.qn)
+    with psycopg.connect(platform_env["database_url"]) as conn:
+        def archived() -> list[tuple[bytes, str | None]]:
+            return conn.execute("SELECT frame, reject_reason FROM raw_frame WHERE frame = %s OR mn = %s ORDER BY id",
+                                (broken, mn)).fetchall()
+        wait_for(lambda: len(archived()) == 2, 30, "both frames archived")
+        (frame, reason), (_, heartbeat_reason) = archived()
+        assert frame == broken and reason is not None and reason.startswith("undecodable: ")
+        assert heartbeat_reason is None
+        assert conn.execute("SELECT last_cn, frames_total FROM device_state s JOIN device d ON d.id = s.device_id "
+                            "WHERE d.mn = %s", (mn,)).fetchone() == ("9015", 1)
+
+
+def test_a_batch_the_database_refuses_does_not_hold_back_other_batches(services: Services,
+                                                                        platform_env: dict[str, str]) -> None:
+    import nats
+
+    from ecomon.ingest.hj212.stream import FrameRecord, encode_batch, subject
+
+    sites = register_stations(platform_env["database_url"], "B6", 1)
+    mn = device_mn("B6", 1)
+
+    def record(site_id: int, hour: int) -> FrameRecord:
+        frame = encode(data_packet("2061", mn, PASSWORD, datetime(2026, 3, 6, hour), {"a34004": 20.0 + hour},
+                                   datetime(2026, 3, 6, hour, 1)))
+        return FrameRecord("2026-03-06T00:00:00+00:00", "test", "test-1", frame.decode("latin-1"), None, site_id,
+                           mn, "2061", None, None)
+
+    async def publish() -> None:
+        nc = await nats.connect(platform_env["nats_url"])
+        js = nc.jetstream()
+        await js.publish(subject(services.stream), encode_batch([record(2_000_000_000, 1)]),
+                         headers={"Nats-Msg-Id": "poison-B6"})  # no such site: the FK refuses it
+        await js.publish(subject(services.stream), encode_batch([record(sites[mn], 2)]),
+                         headers={"Nats-Msg-Id": "good-B6"})
+        await nc.close()
+
+    asyncio.run(publish())
+    wait_for(lambda: frames_archived(platform_env["database_url"], [mn]) == 1, 30, "the good batch to be stored")
+    t = datetime(2026, 3, 6, 2, tzinfo=SHANGHAI)
+    assert stored(platform_env["database_url"], sites) == {(sites[mn], "a34004", "hour", t): [22.0]}

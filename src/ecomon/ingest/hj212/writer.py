@@ -15,6 +15,7 @@ from datetime import datetime
 import nats
 import polars as pl
 import psycopg
+from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig
 
@@ -27,6 +28,7 @@ log = logging.getLogger("ecomon.hj212.writer")
 CHANNEL = "hj212"
 CHANGED_BY = "hj212-writer"
 CONSUMER = "writer"
+NAK_DELAY_S = 5.0
 ACK_WAIT_S = 10.0  # a fetched batch not acked by then (writer died) is redelivered
 
 
@@ -110,6 +112,36 @@ def _update_device_state(cur: psycopg.Cursor, records: list[FrameRecord]) -> Non
         [(device_id, datetime.fromisoformat(e[0]), *e[1:]) for device_id, e in sorted(state.items())])
 
 
+def _key(msg: Msg) -> str:
+    return (msg.headers or {}).get("Nats-Msg-Id") or f"seq-{msg.metadata.sequence.stream}"
+
+
+async def _commit(conn: psycopg.Connection, database_url: str, msgs: list[Msg], local_tz: str
+                  ) -> psycopg.Connection:
+    """Commit and ack `msgs` together; if that fails, one by one, so a message the database refuses (say, a
+    deleted site) is retried later on its own and does not hold back the others. Returns the live connection."""
+    from ecomon.store.db import connect
+
+    groups = [msgs]
+    while groups:
+        group = groups.pop()
+        try:
+            stored = await asyncio.to_thread(store_batches, conn, [(_key(m), m.data) for m in group], local_tz)
+        except psycopg.Error:
+            if conn.closed:
+                conn = connect(database_url)
+            if len(group) > 1:
+                groups.extend([m] for m in group)
+                continue
+            log.exception("bus message %s could not be stored; redelivered in %.0f s", _key(group[0]), NAK_DELAY_S)
+            await group[0].nak(delay=NAK_DELAY_S)
+            continue
+        for m in group:
+            await m.ack_sync()
+        log.debug("stored %d frames from %d messages", stored, len(group))
+    return conn
+
+
 async def run_writer(nats_url: str, database_url: str, *, stream: str = DEFAULT_STREAM, local_tz: str,
                      fetch: int = 64, stop: asyncio.Event | None = None) -> None:
     """Consume until `stop` is set: fetch up to `fetch` messages, commit them together, then ack each."""
@@ -128,20 +160,7 @@ async def run_writer(nats_url: str, database_url: str, *, stream: str = DEFAULT_
                 msgs = await sub.fetch(fetch, timeout=1.0)
             except (NatsTimeout, TimeoutError):  # nats-py raises either, depending on where it waited
                 continue
-            batches = [((m.headers or {}).get("Nats-Msg-Id") or f"seq-{m.metadata.sequence.stream}", m.data)
-                       for m in msgs]
-            try:
-                stored = await asyncio.to_thread(store_batches, conn, batches, local_tz)
-            except psycopg.Error:
-                log.exception("commit of %d bus messages failed; they will be redelivered", len(msgs))
-                if conn.closed:
-                    conn = connect(database_url)
-                for m in msgs:
-                    await m.nak(delay=5.0)
-                continue
-            for m in msgs:
-                await m.ack_sync()
-            log.debug("stored %d frames from %d messages", stored, len(msgs))
+            conn = await _commit(conn, database_url, msgs, local_tz)
     finally:
         conn.close()
         await nc.close()  # unacked messages are redelivered to the next writer; nothing to drain
