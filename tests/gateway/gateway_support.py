@@ -69,7 +69,7 @@ class Services:
     def stop(self) -> None:
         for proc in (self.gateway, self.writer):
             if proc and proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signal.SIGTERM)
                 try:
                     proc.wait(10)
                 except subprocess.TimeoutExpired:

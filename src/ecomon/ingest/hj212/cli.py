@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
 import typer
 
@@ -105,7 +105,6 @@ def serve_command(host: Annotated[str | None, typer.Option(help="Listen address 
                   stream: Annotated[str, typer.Option(help="JetStream stream name.")] = "HJ212") -> None:
     """HJ 212 网关 / gateway: accept devices over TCP, ACK data once it is durable on the bus."""
     import asyncio
-    import contextlib
 
     from ecomon.config import get_settings
     from ecomon.ingest.hj212.gateway.server import serve
@@ -114,17 +113,15 @@ def serve_command(host: Annotated[str | None, typer.Option(help="Listen address 
     settings = get_settings()
     engines = Engines(settings)
     _logging(settings.log_level)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(host or settings.gateway_host, port or settings.gateway_port,
-                          nats_url=engines.nats_url(), database_url=engines.database_url(),
-                          local_tz=settings.timezone, stream=stream))
+    asyncio.run(_until_signal(serve(host or settings.gateway_host, port or settings.gateway_port,
+                                    nats_url=engines.nats_url(), database_url=engines.database_url(),
+                                    local_tz=settings.timezone, stream=stream)))
 
 
 @hj212_app.command("writer")
 def writer_command(stream: Annotated[str, typer.Option(help="JetStream stream name.")] = "HJ212") -> None:
     """HJ 212 写库 / writer: bus → PostgreSQL (raw frames, observations), idempotent."""
     import asyncio
-    import contextlib
 
     from ecomon.config import get_settings
     from ecomon.ingest.hj212.writer import run_writer
@@ -133,9 +130,8 @@ def writer_command(stream: Annotated[str, typer.Option(help="JetStream stream na
     settings = get_settings()
     engines = Engines(settings)
     _logging(settings.log_level)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_writer(engines.nats_url(), engines.database_url(), stream=stream,
-                               local_tz=settings.timezone))
+    asyncio.run(_until_signal(run_writer(engines.nats_url(), engines.database_url(), stream=stream,
+                                         local_tz=settings.timezone)))
 
 
 @hj212_app.command("simulate")
@@ -163,6 +159,20 @@ def simulate_command(devices: Annotated[int, typer.Option(min=1, help="Number of
                            "acked_per_s": round(result.acked / seconds, 1) if seconds else None}))
     if result.acked != result.sent:
         raise typer.Exit(1)
+
+
+async def _until_signal(main: Coroutine[Any, Any, None]) -> None:
+    """Run a service until SIGTERM or SIGINT (also when started in the background, where SIGINT is ignored)."""
+    import asyncio
+    import contextlib
+    import signal
+
+    task = asyncio.ensure_future(main)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _logging(level: str) -> None:
