@@ -1,3 +1,3 @@
 """Fixtures shared with tests/security: see ecomon_api_world.py."""
 
-from ecomon_api_world import client, world  # noqa: F401
+from ecomon_api_world import client, wdb, world  # noqa: F401

@@ -7,10 +7,12 @@ import asyncio
 import csv
 import gzip
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,6 +20,7 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "beijing-air"
 HOURS = 72
 CHAOYANG_SITE, DONGCHENG_SITE = "Aotizhongxin", "Dongsi"
 USCC = "91110105MA01ABCD3X"
+WORLD_DB = "ecomon_api_test"
 
 
 def beijing_slice() -> bytes:
@@ -119,7 +122,29 @@ def _principal_of(row: tuple):
 
 @pytest.fixture(scope="session")
 def world(platform_env: dict[str, str]) -> World:
-    return _load(platform_env["database_url"], Path(platform_env["home"]))
+    """A database of its own on the test server, so the counts here and the other areas' data never mix."""
+    from ecomon.store.db import migrate
+
+    base = platform_env["database_url"]
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{WORLD_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{WORLD_DB}"')
+    url = f"{base.rpartition('/')[0]}/{WORLD_DB}"
+    migrate(url)
+    return _load(url, Path(platform_env["home"]))
+
+
+@pytest.fixture()
+def wdb(world: World) -> Iterator[psycopg.Connection]:
+    """A connection to the world's database."""
+    from ecomon.store.db import connect
+
+    conn = connect(world.url)
+    try:
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -147,4 +172,4 @@ def add_user(url: str, username: str, password: str, role: str = "department", r
     asyncio.run(run())
 
 
-__all__ = ["World", "add_user", "bearer", "client", "world"]
+__all__ = ["World", "add_user", "bearer", "client", "wdb", "world"]

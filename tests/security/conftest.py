@@ -5,4 +5,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
-from ecomon_api_world import client, world  # noqa: F401
+from ecomon_api_world import client, wdb, world  # noqa: F401

@@ -76,12 +76,12 @@ def test_lockout_after_repeated_failures_even_with_the_right_password(fresh, use
     assert r.status_code == 429 and r.json()["error"]["code"] == "account_locked"
 
 
-def test_token_is_stored_hashed_and_revoked_token_is_refused(fresh, user, db):
+def test_token_is_stored_hashed_and_revoked_token_is_refused(fresh, user, wdb):
     csrf = _login(fresh, user).json()["csrf_token"]
     created = fresh.post("/api/v1/auth/tokens", json={"name": "ci", "scopes": ["read"], "days": 7},
                          headers={"X-CSRF-Token": csrf}).json()
     token = created["token"]
-    assert db.execute("SELECT count(*) FROM api_token WHERE token_hash = %s", (token,)).fetchone()[0] == 0
+    assert wdb.execute("SELECT count(*) FROM api_token WHERE token_hash = %s", (token,)).fetchone()[0] == 0
     api = {"Authorization": f"Bearer {token}"}
     assert fresh.get("/api/v1/auth/me", headers=api).status_code == 200
     r = fresh.delete(f"/api/v1/auth/tokens/{created['id']}", headers={"X-CSRF-Token": csrf})
@@ -90,11 +90,11 @@ def test_token_is_stored_hashed_and_revoked_token_is_refused(fresh, user, db):
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_token"
 
 
-def test_expired_token_is_refused(fresh, world, db):
+def test_expired_token_is_refused(fresh, world, wdb):
     r = fresh.post("/api/v1/auth/tokens", json={"name": "short"}, headers=bearer(world, "chaoyang"))
     token_id, token = r.json()["id"], r.json()["token"]
-    db.execute("UPDATE api_token SET expires_at = now() - interval '1 second' WHERE id = %s", (token_id,))
-    db.commit()
+    wdb.execute("UPDATE api_token SET expires_at = now() - interval '1 second' WHERE id = %s", (token_id,))
+    wdb.commit()
     r = fresh.get("/api/v1/sites", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_token"
 
@@ -126,21 +126,21 @@ def test_only_admin_creates_users_and_weak_passwords_are_refused(fresh, world):
     assert r.status_code == 409 and r.json()["error"]["code"] == "username_taken"
 
 
-def test_every_write_and_login_is_audited(fresh, user, db):
+def test_every_write_and_login_is_audited(fresh, user, wdb):
     csrf = _login(fresh, user).json()["csrf_token"]
     _login(fresh, user, "not the password")
     token_id = fresh.post("/api/v1/auth/tokens", json={"name": "a"}, headers={"X-CSRF-Token": csrf}).json()["id"]
     fresh.delete(f"/api/v1/auth/tokens/{token_id}", headers={"X-CSRF-Token": csrf})
     fresh.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
-    actions = [row[0] for row in db.execute(
+    actions = [row[0] for row in wdb.execute(
         "SELECT action FROM audit_event WHERE actor = %s OR target = %s ORDER BY id", (user, user)).fetchall()]
     assert actions == ["user.create", "login.ok", "login.failed", "token.create", "token.revoke", "logout"]
 
 
-def test_audit_trail_is_append_only(db):
+def test_audit_trail_is_append_only(wdb):
     with pytest.raises(psycopg.errors.RaiseException):
-        db.execute("UPDATE audit_event SET actor = 'someone else'")
-    db.rollback()
+        wdb.execute("UPDATE audit_event SET actor = 'someone else'")
+    wdb.rollback()
     with pytest.raises(psycopg.errors.RaiseException):
-        db.execute("DELETE FROM audit_event")
-    db.rollback()
+        wdb.execute("DELETE FROM audit_event")
+    wdb.rollback()

@@ -67,21 +67,21 @@ def test_hostile_strings_are_refused_cleanly(client, world, route, param):
             assert payload not in r.text, (url, params)
 
 
-def test_database_unharmed_after_injection_attempts(client, world, db):
+def test_database_unharmed_after_injection_attempts(client, world, wdb):
     client.get("/api/v1/sites/1; DROP TABLE site; --")
-    assert db.execute("SELECT count(*) FROM site").fetchone()[0] == 12
+    assert wdb.execute("SELECT count(*) FROM site").fetchone()[0] == 12
     r = client.get("/api/v1/sites", params={"element": "' OR '1'='1"})
     assert r.json()["results"] == []
 
 
-def test_csv_cells_that_look_like_formulas_are_neutralised(client, world, db):
-    raw = db.execute("""INSERT INTO raw_input (sha256, name, channel, size_bytes, stored_path, received_by)
+def test_csv_cells_that_look_like_formulas_are_neutralised(client, world, wdb):
+    raw = wdb.execute("""INSERT INTO raw_input (sha256, name, channel, size_bytes, stored_path, received_by)
                         VALUES (repeat('f', 64), 'formula.csv', 'file', 1, 'x', 'test')
                         ON CONFLICT (sha256) DO UPDATE SET name = excluded.name RETURNING id""").fetchone()[0]
-    log = db.execute("INSERT INTO ingest_log (raw_input_id, mapping, status, by_user) VALUES (%s, '{}', 'done', 't') "
+    log = wdb.execute("INSERT INTO ingest_log (raw_input_id, mapping, status, by_user) VALUES (%s, '{}', 'done', 't') "
                      "RETURNING id", (raw,)).fetchone()[0]
-    db.execute("INSERT INTO ingest_reject (ingest_id, row_no, column_name, value, reason) "
+    wdb.execute("INSERT INTO ingest_reject (ingest_id, row_no, column_name, value, reason) "
                "VALUES (%s, 1, 'PM2.5', '=HYPERLINK(\"http://x\")', 'not a number')", (log,))
-    db.commit()
+    wdb.commit()
     r = client.get(f"/api/v1/ingest/logs/{log}/rejects", params={"format": "csv"}, headers=bearer(world, "admin"))
     assert "'=HYPERLINK" in r.text and ",=HYPERLINK" not in r.text

@@ -55,15 +55,15 @@ def test_public_sees_only_released_observations(client, world, headers):
     assert {row["review_state"] for row in latest} == {3}
 
 
-def test_public_does_not_see_inactive_sites(client, world, db):
-    db.execute("UPDATE site SET state = 'suspended' WHERE code = 'Guanyuan'")
-    db.commit()
+def test_public_does_not_see_inactive_sites(client, world, wdb):
+    wdb.execute("UPDATE site SET state = 'suspended' WHERE code = 'Guanyuan'")
+    wdb.commit()
     try:
         assert client.get("/api/v1/sites/Guanyuan").status_code == 404
         assert client.get("/api/v1/sites/Guanyuan", headers=bearer(world, "admin")).status_code == 200
     finally:
-        db.execute("UPDATE site SET state = 'active' WHERE code = 'Guanyuan'")
-        db.commit()
+        wdb.execute("UPDATE site SET state = 'active' WHERE code = 'Guanyuan'")
+        wdb.commit()
 
 
 def test_aggregates_and_ingest_logs_are_not_public(client, world):
@@ -75,15 +75,15 @@ def test_aggregates_and_ingest_logs_are_not_public(client, world):
     assert client.get("/api/v1/ingest/logs", headers=bearer(world, "dongcheng")).status_code == 403
 
 
-def test_regional_reviewer_sees_only_imports_touching_their_sites(client, world, db):
+def test_regional_reviewer_sees_only_imports_touching_their_sites(client, world, wdb):
     logs = client.get("/api/v1/ingest/logs", headers=bearer(world, "reviewer_dongcheng")).json()["results"]
     assert any(entry["file_name"] == "beijing-slice.csv" for entry in logs)
-    raw = db.execute("""INSERT INTO raw_input (sha256, name, channel, size_bytes, stored_path, received_by)
+    raw = wdb.execute("""INSERT INTO raw_input (sha256, name, channel, size_bytes, stored_path, received_by)
                         VALUES (repeat('e', 64), 'elsewhere.csv', 'file', 1, 'x', 'test')
                         ON CONFLICT (sha256) DO UPDATE SET name = excluded.name RETURNING id""").fetchone()[0]
-    other = db.execute("""INSERT INTO ingest_log (raw_input_id, mapping, status, by_user)
+    other = wdb.execute("""INSERT INTO ingest_log (raw_input_id, mapping, status, by_user)
                           VALUES (%s, '{}', 'done', 'test') RETURNING id""", (raw,)).fetchone()[0]
-    db.commit()
+    wdb.commit()
     r = client.get(f"/api/v1/ingest/logs/{other}", headers=bearer(world, "reviewer_dongcheng"))
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_ingest"
     assert client.get(f"/api/v1/ingest/logs/{other}/rejects",

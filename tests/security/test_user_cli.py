@@ -32,12 +32,12 @@ def test_create_admin_prints_a_fresh_random_password_that_logs_in(world):
         assert r.status_code == 200 and r.json()["role"] == "admin"
 
 
-def test_add_user_with_role_and_region(world, db):
+def test_add_user_with_role_and_region(world, wdb):
     r = _run(world, "add", "cli_dongcheng", "--role", "department", "--region", "110101")
     assert r.exit_code == 0
-    row = db.execute("SELECT role, region_code, password_hash FROM app_user WHERE username = 'cli_dongcheng'").fetchone()
+    row = wdb.execute("SELECT role, region_code, password_hash FROM app_user WHERE username = 'cli_dongcheng'").fetchone()
     assert row[:2] == ("department", "110101") and row[2].startswith("$argon2id$")
-    actions = db.execute("SELECT action FROM audit_event WHERE target = 'cli_dongcheng'").fetchall()
+    actions = wdb.execute("SELECT action FROM audit_event WHERE target = 'cli_dongcheng'").fetchall()
     assert actions == [("user.create",)]
 
 
