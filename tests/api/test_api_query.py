@@ -117,3 +117,10 @@ def test_ingest_logs_and_rejects_csv(client, world):
     assert r.status_code == 200 and r.text.splitlines()[0] == "row_no,column_name,value,reason"
     assert len(r.text.splitlines()) - 1 == min(1000, client.get(
         f"/api/v1/ingest/logs/{log['id']}/rejects", headers=bearer(world, "admin")).json()["meta"]["found"])
+
+
+def test_openapi_documents_every_versioned_route(client):
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/sites", "/api/v1/latest", "/api/v1/sites/{site}/observations", "/api/v1/sites/{site}/aggregates",
+            "/api/v1/ingest/logs/{ingest_id}/rejects", "/api/v1/auth/login"} <= paths.keys()
