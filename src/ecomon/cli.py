@@ -16,6 +16,7 @@ from ecomon.registry import cli as registry_cli
 from ecomon.runtime import cli as runtime_cli
 from ecomon.standards import cli_air, cli_env
 from ecomon.store import cli as store_cli
+from ecomon.web.auth import cli as user_cli
 
 app = typer.Typer(
     name="ecomon",
@@ -37,6 +38,7 @@ quality_cli.register(app)
 registry_cli.register(app)
 runtime_cli.register(app)
 store_cli.register(app)
+user_cli.register(app)
 
 
 def main() -> None:

@@ -1,4 +1,7 @@
-"""The whole vendored Beijing file imports: 315,648 rows, nothing rejected, odd PM pairs flagged, not dropped."""
+"""The whole vendored Beijing file imports: 315,648 rows, nothing rejected, odd PM pairs flagged, not dropped.
+
+Runs after the slice tests (file order): it revises their rows in the shared foundation database.
+"""
 
 from __future__ import annotations
 
