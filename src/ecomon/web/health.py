@@ -37,7 +37,11 @@ async def _nats_reachable() -> bool:
 
     url = urlparse(Engines(get_settings()).nats_url())
     try:
-        await asyncio.wait_for(asyncio.to_thread(socket.create_connection, (url.hostname, url.port or 4222), 1), 2)
-    except (OSError, asyncio.TimeoutError):
+        await asyncio.wait_for(asyncio.to_thread(_probe, url.hostname or "127.0.0.1", url.port or 4222), 2)
+    except (TimeoutError, OSError):
         return False
     return True
+
+
+def _probe(host: str, port: int) -> None:
+    socket.create_connection((host, port), 1).close()
