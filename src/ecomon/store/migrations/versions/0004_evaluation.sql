@@ -1,0 +1,1 @@
+-- National-standard evaluation results (AQI, assessments) with rule set and coverage.

@@ -1,0 +1,1 @@
+-- Quality: per-test QC flags with history, review and sign-off, interference records, hash-chained audit, alarms.

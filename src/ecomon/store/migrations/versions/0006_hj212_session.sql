@@ -1,0 +1,1 @@
+-- HJ 212 session layer: device commands, gap re-send requests, upward forwarding queues.

@@ -1,0 +1,1 @@
+-- Public portal and open data: API-key sign-up, rate limits, disclosure, department pushes.

@@ -1,0 +1,1 @@
+-- Staff console: registry edits with history and import jobs.

@@ -1,0 +1,1 @@
+-- Ingest speed: storage and index changes for fast bulk merge.
