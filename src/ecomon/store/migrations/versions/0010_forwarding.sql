@@ -1,0 +1,1 @@
+-- HJ 212 upward forwarding: targets, MN mapping and the ordered store-and-forward queue.
