@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import getpass
 from importlib import resources
@@ -16,7 +17,9 @@ from ecomon.ingest.files.mapping import load_mapping
 from ecomon.registry import catalogue, store
 from ecomon.runtime.cli import run_foreground, start_platform
 from ecomon.store import aggregates
-from ecomon.store.db import connect
+from ecomon.store.db import connect, database_url
+from ecomon.web.auth import accounts
+from ecomon.web.auth.credentials import random_password
 
 console = Console()
 DEMO_USER = "demo-loader"
@@ -60,16 +63,44 @@ def load_demo_data() -> None:
             console.print(f"aggregates built for {days:,} station-parameter-days")
 
 
+async def _first_admin(url: str) -> str | None:
+    """Create the first administrator with a random password (returned to be printed once); None if one exists."""
+    from psycopg import AsyncConnection
+
+    conn = await AsyncConnection.connect(url)
+    async with conn:
+        if await accounts.has_admin(conn):
+            return None
+        password = random_password()
+        await accounts.create_user(conn, accounts.NewUser("admin", "admin", display_name="系统管理员"), password,
+                                   f"setup:{getpass.getuser()}")
+        await conn.commit()
+        return password
+
+
+def ensure_admin() -> str | None:
+    return asyncio.run(_first_admin(database_url()))
+
+
 def demo() -> None:
     """演示：启动平台并载入北京真实数据 / start the platform with the real Beijing data and serve the console."""
     start_platform()
     load_demo_data()
+    password = ensure_admin()
     settings = get_settings()
+    base = f"http://{settings.http_host}:{settings.http_port}"
 
     def banner() -> None:
-        console.print(f"[bold]控制台 / console:[/bold] http://{settings.http_host}:{settings.http_port}/  "
-                      f"API docs: http://{settings.http_host}:{settings.http_port}/docs  "
-                      f"(run by {getpass.getuser()}; data in {settings.home_path})")
+        console.print(f"[bold]公众门户 / portal:[/bold] {base}/   [bold]控制台 / console:[/bold] {base}/console   "
+                      f"API: {base}/docs")
+        if password:
+            console.print(f"[bold]登录 / login:[/bold] admin  [bold]密码 / password:[/bold] {password}")
+            console.print("  (只显示这一次，请妥善保存 / shown only now — keep it; "
+                          "`.venv/bin/ecomon user reset-password admin` makes a new one)")
+        else:
+            console.print("[bold]登录 / login:[/bold] admin (password printed at the first run; "
+                          "`.venv/bin/ecomon user reset-password admin` makes a new one)")
+        console.print(f"data in {settings.home_path}, run by {getpass.getuser()}")
 
     run_foreground(banner)
 

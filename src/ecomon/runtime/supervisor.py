@@ -27,7 +27,11 @@ class Service:
 
 def default_services(settings: Settings) -> list[Service]:
     exe = [sys.executable, "-m", "ecomon.cli"]
-    return [Service("web", [*exe, "serve", "web"])]
+    return [
+        Service("web", [*exe, "serve", "web"]),
+        Service("gateway", [*exe, "hj212", "serve"]),
+        Service("writer", [*exe, "hj212", "writer"]),
+    ]
 
 
 @dataclass

@@ -65,6 +65,26 @@ async def create_user(conn: AsyncConnection, user: NewUser, password: str, by: s
     return row[0]
 
 
+async def set_password(conn: AsyncConnection, username: str, password: str, by: str, ip: str | None = None) -> None:
+    """Replace a user's password and end all their sessions (a reset must lock out whoever knew the old one)."""
+    try:
+        hashed = hash_password(password)
+    except ValueError as exc:
+        raise AccountError("weak_password", str(exc)) from exc
+    row = await (await conn.execute("UPDATE app_user SET password_hash = %s WHERE username = %s RETURNING id",
+                                    (hashed, username))).fetchone()
+    if row is None:
+        raise AccountError("unknown_user", f"user {username!r} does not exist")
+    await conn.execute("UPDATE user_session SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL", (row[0],))
+    await audit.record(conn, by, "user.password_reset", username, ip=ip)
+
+
+async def has_admin(conn: AsyncConnection) -> bool:
+    """Whether an active administrator exists (set-up creates the first one only once)."""
+    return await (await conn.execute("SELECT 1 FROM app_user WHERE role = 'admin' AND active LIMIT 1")).fetchone() \
+        is not None
+
+
 async def _exists(conn: AsyncConnection, sql: str, arg: object) -> bool:
     return await (await conn.execute(sql, (arg,))).fetchone() is not None
 

@@ -60,5 +60,30 @@ def add_user(
     _add(accounts.NewUser(username, role, region, enterprise, name), database_url)
 
 
+async def _reset(url: str, username: str, password: str) -> None:
+    conn = await AsyncConnection.connect(url)
+    async with conn:
+        await accounts.set_password(conn, username, password, f"cli:{getpass.getuser()}")
+        await conn.commit()
+
+
+@user_app.command("reset-password")
+def reset_password(
+    username: str = typer.Argument(..., help="login name"),
+    database_url: str = typer.Option(None, "--database-url", envvar="ECOMON_DATABASE_URL", hidden=True),
+) -> None:
+    """Give a user a new random password (printed once) and end their sessions."""
+    from ecomon.store.db import database_url as default_url
+
+    password = random_password()
+    try:
+        asyncio.run(_reset(database_url or default_url(), username, password))
+    except accounts.AccountError as exc:
+        console.print(f"[red]{exc.code}:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"new password for {username!r}, shown once:")
+    print(password)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
