@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from ecomon import demo
+from ecomon.evaluation import cli as evaluation_cli
 from ecomon.ingest.files import cli as files_cli
 from ecomon.ingest.hj212 import cli as hj212_cli
 from ecomon.quality import cli as quality_cli
@@ -32,6 +33,7 @@ cli_env.register(eval_app)
 app.add_typer(eval_app, name="eval")
 
 demo.register(app)
+evaluation_cli.register(app)
 files_cli.register(app)
 hj212_cli.register(app)
 quality_cli.register(app)

@@ -1,0 +1,130 @@
+"""Hourly and daily AQI of stations and regions from stored inputs, written to `aqi_result`.
+
+The AQI itself is `standards.aqi.compute` (HJ 633-2012 / HJ 633-2026); this module chooses the rule set per
+row (by the local date unless the caller names one: data before 2026-03-01 use the 2012 rules), averages
+stations into districts and cities (the arithmetic mean of station values, then the AQI of the means, as
+HJ 663 does for a city) and records coverage, publishability and the review state of the inputs.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import polars as pl
+import psycopg
+
+from ecomon.standards import aqi
+from ecomon.standards.rulesets import AQI_RULESETS, AqiRuleSet
+
+RESULT_COLUMNS = ("site_id", "region_code", "period", "t", "rule_set", "aqi", "level", "primary_pollutants",
+                  "iaqi", "inputs", "items_valid", "items_expected", "publishable", "stations", "review_state")
+
+
+def with_regions(frame: pl.DataFrame, stations: pl.DataFrame, time: str, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Station rows plus one row per district and city and time: the mean of the stations' valid values."""
+    placed = frame.join(stations.select("site_id", "district", "city"), on="site_id", how="inner")
+    station_rows = placed.select("site_id", pl.lit(None, dtype=pl.Utf8).alias("region_code"), time,
+                                 *columns, pl.lit(None, dtype=pl.Int16).alias("stations"), "review_state")
+    regional = [
+        placed.filter(pl.col(level).is_not_null()).group_by(pl.col(level).alias("region_code"), time).agg(
+            *(pl.col(c).mean() for c in columns),
+            pl.len().cast(pl.Int16).alias("stations"),
+            pl.col("review_state").min(),
+        ).select(pl.lit(None, dtype=pl.Int64).alias("site_id"), "region_code", time, *columns, "stations",
+                 "review_state")
+        for level in ("district", "city")
+    ]
+    return pl.concat([station_rows, *regional], how="vertical_relaxed")
+
+
+def rule_sets_for(frame: pl.DataFrame, time: str, tz: str, rule_set: AqiRuleSet | None) -> pl.Series:
+    """The rule set of each row: the one asked for, else the one in force on the row's local date."""
+    if rule_set is not None:
+        return pl.Series("rule_set", [rule_set] * frame.height, dtype=pl.Utf8)
+    column = pl.col(time)
+    if frame.schema[time] != pl.Date:
+        column = column.dt.convert_time_zone(tz).dt.date()
+    return frame.select(
+        pl.when(column < pl.date(2026, 3, 1)).then(pl.lit(AQI_RULESETS[0])).otherwise(pl.lit(AQI_RULESETS[1]))
+        .alias("rule_set"))["rule_set"]
+
+
+def evaluate(frame: pl.DataFrame, *, time: str, period: str, tz: str,
+             rule_set: AqiRuleSet | None = None) -> pl.DataFrame:
+    """AQI rows (RESULT_COLUMNS) for a frame of places × times with the input columns of `period`."""
+    frame = frame.with_columns(rule_sets_for(frame, time, tz, rule_set))
+    parts = []
+    for rule in AQI_RULESETS:
+        rows = frame.filter(pl.col("rule_set") == rule)
+        if rows.height:
+            parts.append(_evaluate_one(rows, rule, period, time))
+    if not parts:
+        return pl.DataFrame(schema=_RESULT_SCHEMA)
+    result = pl.concat(parts)
+    if time == "date":
+        result = result.with_columns(pl.col("t").cast(pl.Datetime("us")).dt.replace_time_zone(tz)
+                                     .dt.convert_time_zone("UTC"))
+    return result.select(RESULT_COLUMNS)
+
+
+_RESULT_SCHEMA = {"site_id": pl.Int64, "region_code": pl.Utf8, "period": pl.Utf8, "t": pl.Datetime("us", "UTC"),
+                  "rule_set": pl.Utf8, "aqi": pl.Int16, "level": pl.Int16, "primary_pollutants": pl.List(pl.Utf8),
+                  "iaqi": pl.Utf8, "inputs": pl.Utf8, "items_valid": pl.Int16, "items_expected": pl.Int16,
+                  "publishable": pl.Boolean, "stations": pl.Int16, "review_state": pl.Int16}
+
+
+def _evaluate_one(rows: pl.DataFrame, rule: AqiRuleSet, period: str, time: str) -> pl.DataFrame:
+    read = [c for c in aqi.input_columns(rule, period) if c in rows.columns]
+    values = {c: rows[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in read}
+    result = aqi.compute(values, standard=rule, period=period)
+    iaqi = pl.DataFrame({c: pl.Series(result.iaqi[:, i], nan_to_null=True).cast(pl.Int16)
+                         for i, c in enumerate(result.columns)})
+    primary = aqi.names_where(result.primary, result.columns)
+    feeds = aqi.feeds(rule, period)
+    present = ~np.isnan(result.iaqi)
+    return pl.DataFrame({
+        "site_id": rows["site_id"], "region_code": rows["region_code"],
+        "period": [period] * rows.height, "t": rows[time], "rule_set": rows["rule_set"],
+        "aqi": pl.Series(result.aqi, nan_to_null=True).cast(pl.Int16),
+        "level": pl.Series(result.level).cast(pl.Int16),
+        "primary_pollutants": pl.Series(primary, dtype=pl.Utf8).str.split(";").list.filter(pl.element() != ""),
+        "iaqi": _json(iaqi),
+        "inputs": _json(rows.select(pl.col(c).round(3) for c in read)),
+        "items_valid": pl.Series(present.sum(axis=1) if len(result.columns) else np.zeros(rows.height)).cast(pl.Int16),
+        "items_expected": [len(feeds)] * rows.height,
+        "publishable": result.publish, "stations": rows["stations"], "review_state": rows["review_state"],
+    }, schema_overrides={"items_expected": pl.Int16})
+
+
+def _json(frame: pl.DataFrame) -> pl.Series:
+    if not frame.width:
+        return pl.Series(["{}"] * frame.height)
+    return frame.select(pl.struct(frame.columns).struct.json_encode())[:, 0]
+
+
+def store(conn: psycopg.Connection, results: pl.DataFrame) -> int:
+    """Replace the stored results with the same keys (place, period, t, rule set); returns rows written."""
+    if not results.height:
+        return 0
+    with conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS aqi_stage (LIKE aqi_result INCLUDING DEFAULTS) ON COMMIT DROP")
+        cur.execute("TRUNCATE aqi_stage")
+        _copy(cur, "aqi_stage", results.with_columns(
+            pl.concat_str(pl.lit("{"), pl.col("primary_pollutants").list.join(","), pl.lit("}"))
+            .alias("primary_pollutants")))
+        cur.execute(
+            """DELETE FROM aqi_result r USING aqi_stage s
+               WHERE coalesce(r.site_id, 0) = coalesce(s.site_id, 0)
+                 AND coalesce(r.region_code, '') = coalesce(s.region_code, '')
+                 AND r.period = s.period AND r.t = s.t AND r.rule_set = s.rule_set""")
+        cur.execute(f"INSERT INTO aqi_result ({', '.join(RESULT_COLUMNS)}) "
+                    f"SELECT {', '.join(RESULT_COLUMNS)} FROM aqi_stage")
+        return cur.rowcount
+
+
+def _copy(cur: psycopg.Cursor, table: str, frame: pl.DataFrame) -> None:
+    buf = io.BytesIO()
+    frame.write_csv(buf, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S+00:00", null_value="")
+    with cur.copy(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buf.getvalue())

@@ -1,0 +1,49 @@
+"""Where results are computed: air stations, and the districts and cities their stations are averaged into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import psycopg
+
+AIR_PARAMETERS = {"a21026": "SO2", "a21004": "NO2", "a21005": "CO", "a05024": "O3", "a34002": "PM10",
+                  "a34004": "PM2.5"}
+"""HJ 212-2017 factor codes of the six basic items of GB 3095 → the column names of the standards engine."""
+
+
+@dataclass(frozen=True)
+class Stations:
+    """Air stations with their district (county region) and city (city-level ancestor region)."""
+
+    frame: pl.DataFrame
+    """site_id, code, name_zh, district, city"""
+
+    @property
+    def ids(self) -> list[int]:
+        return self.frame["site_id"].to_list()
+
+    def station_codes(self) -> dict[int, str]:
+        return dict(zip(self.frame["site_id"].to_list(), self.frame["code"].to_list(), strict=True))
+
+
+def air_stations(conn: psycopg.Connection, site_ids: list[int] | None = None) -> Stations:
+    """Active and suspended air stations (retired ones keep their results but are no longer evaluated)."""
+    rows = conn.execute(
+        """SELECT s.id, s.code, s.name_zh,
+                  (SELECT r.code FROM region r WHERE r.code = s.region_code AND r.level = 'county'),
+                  (SELECT r.code FROM region r WHERE r.code IN (SELECT region_ancestors(s.region_code))
+                   AND r.level = 'city')
+           FROM site s WHERE s.element = 'air' AND s.state IN ('active', 'suspended')
+             AND (%(ids)s::bigint[] IS NULL OR s.id = ANY(%(ids)s))
+           ORDER BY s.code""", {"ids": site_ids}).fetchall()
+    return Stations(pl.DataFrame(rows, schema={"site_id": pl.Int64, "code": pl.Utf8, "name_zh": pl.Utf8,
+                                               "district": pl.Utf8, "city": pl.Utf8}, orient="row"))
+
+
+def region_names(conn: psycopg.Connection, codes: list[str]) -> dict[str, str]:
+    """Display names; a municipality's "市辖区" city level is shown with its province's name (北京市)."""
+    rows = conn.execute(
+        """SELECT r.code, CASE WHEN r.name_zh = '市辖区' THEN p.name_zh ELSE r.name_zh END
+           FROM region r LEFT JOIN region p ON p.code = r.parent_code WHERE r.code = ANY(%s)""", (codes,)).fetchall()
+    return dict(rows)

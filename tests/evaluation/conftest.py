@@ -1,0 +1,50 @@
+"""Evaluation tests: their own database, the 12 Beijing stations, March 2013 and March 2014 of the real file."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.conftest import _fresh_database
+from tests.foundation.helpers import HOURLY, ensure_registry, run_import
+
+TZ = "Asia/Shanghai"
+MONTHS = ("2013,3,", "2014,3,")
+
+
+def beijing_months(prefixes: tuple[str, ...] = MONTHS) -> str:
+    """Header plus the rows of the real hourly file whose year,month start with one of `prefixes`."""
+    with gzip.open(HOURLY, "rt", encoding="utf-8") as fh:
+        header = next(fh)
+        return header + "".join(line for line in fh if line.startswith(prefixes))
+
+
+@pytest.fixture(scope="session")
+def evaluation_url(platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> str:
+    from ecomon.store import aggregates
+    from ecomon.store.db import connect, migrate
+
+    url = _fresh_database(platform_env["database_url"], "ecomon_evaluation_test")
+    migrate(url)
+    with connect(url) as conn:
+        ensure_registry(conn)
+        run_import(conn, beijing_months(), Path(tmp_path_factory.mktemp("archive")), "beijing-march.csv")
+        aggregates.rebuild_dirty(conn, TZ)
+        conn.commit()
+    return url
+
+
+@pytest.fixture()
+def db(evaluation_url: str) -> Iterator[psycopg.Connection]:
+    from ecomon.store.db import connect
+
+    conn = connect(evaluation_url)
+    try:
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
