@@ -33,6 +33,7 @@ class FrameRecord:
     cn: str | None
     reject_reason: str | None
     note: str | None
+    cp: dict[str, str] | None = None  # decoded CP when the frame alone does not give it (SM4, split set)
 
     @property
     def frame_bytes(self) -> bytes:

@@ -19,7 +19,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig
 
-from ecomon.ingest.hj212.codec import Hj212Error, decode
+from ecomon.ingest.hj212.codec import Hj212Error, Packet, Version, decode
 from ecomon.ingest.hj212.gateway.rows import DATA_COMMANDS, packet_rows, to_frame
 from ecomon.ingest.hj212.stream import DEFAULT_STREAM, FrameRecord, decode_batch, ensure_stream, subject
 from ecomon.store.observations import merge, series_ids
@@ -63,10 +63,13 @@ def store_batches(conn: psycopg.Connection, batches: Sequence[tuple[str, bytes]]
 
 
 def _rows_of(record: FrameRecord, source_id: int, known: frozenset[str]) -> tuple[list[tuple], str | None]:
-    try:
-        packet = decode(record.frame_bytes, lenient=True)
-    except Hj212Error as exc:  # the gateway accepted it, so only a codec change between the two gets here
-        return [], f"no observations: {exc}"
+    if record.cp is not None:  # decrypted or reassembled by the gateway
+        packet = Packet({"CN": record.cn or ""}, record.cp, Version.HJ212_2017)
+    else:
+        try:
+            packet = decode(record.frame_bytes, lenient=True)
+        except Hj212Error as exc:  # the gateway accepted it, so only a codec change between the two gets here
+            return [], f"no observations: {exc}"
     found = packet_rows(packet, record.site_id or 0, source_id, known)
     return found.rows, found.note
 

@@ -1,6 +1,7 @@
 """Who may send: devices from the `device` table, authenticated by MN + PW (HJ 212-2017 Table 3: PW is the
 access password). Passwords are stored as argon2 hashes; a verified (MN, PW) pair is cached so a device pays
-for one hash per process, not per packet."""
+for one hash per process, not per packet. Each device also carries its configured protocol version ('auto': read
+the Flag version bits) and, for HJ 212-2025 encryption, its SM4 keys unsealed in memory only."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ecomon.ingest.hj212.codec import Version
+from ecomon.ingest.hj212.session.keys import DeviceKeys, load_keys
 from ecomon.store.db import connect
 
 # OWASP Password Storage Cheat Sheet minimum for argon2id (19 MiB, 2 passes, 1 lane): ~30 ms per check here,
@@ -24,6 +27,8 @@ UNKNOWN_RETRY_S = 2.0
 # HJ 212-2017 Table 7 (QnRtn): 3 密码错误 / PW error, 4 MN 错误 / MN error.
 QNRTN_PW_ERROR = "3"
 QNRTN_MN_ERROR = "4"
+VERSIONS = {"2005": Version.HJT212_2005, "2017": Version.HJ212_2017, "2025": Version.HJ212_2025}
+NO_KEYS = DeviceKeys(None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,17 @@ class Device:
     site_id: int | None
     outlet_id: int | None
     state: str
+    protocol_version: str = "auto"
+    keys: DeviceKeys = NO_KEYS
+
+    @property
+    def version(self) -> Version | None:
+        """The configured version, or None to detect it from each packet's Flag."""
+        return VERSIONS.get(self.protocol_version)
+
+    @property
+    def encrypts(self) -> bool:
+        return self.keys.active is not None or self.keys.pending is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +64,17 @@ def hash_password(password: str) -> str:
 
 
 def register_device(conn: psycopg.Connection, mn: str, password: str, *, site_id: int | None,
-                    protocol_version: str = "2017", updated_by: str) -> int:
-    """Insert or update a device (caller commits); the password is stored only as its argon2 hash."""
+                    outlet_id: int | None = None, protocol_version: str = "2017", updated_by: str) -> int:
+    """Insert or update a device bound to a monitoring site or an enterprise outlet (caller commits); the
+    password is stored only as its argon2 hash."""
     row = conn.execute(
-        """INSERT INTO device (mn, password_hash, protocol_version, site_id, updated_by)
-           VALUES (%s, %s, %s, %s, %s)
+        """INSERT INTO device (mn, password_hash, protocol_version, site_id, outlet_id, updated_by)
+           VALUES (%s, %s, %s, %s, %s, %s)
            ON CONFLICT (mn) DO UPDATE SET password_hash = excluded.password_hash,
                protocol_version = excluded.protocol_version, site_id = excluded.site_id,
-               updated_by = excluded.updated_by, updated_at = now()
-           RETURNING id""", (mn, hash_password(password), protocol_version, site_id, updated_by)).fetchone()
+               outlet_id = excluded.outlet_id, updated_by = excluded.updated_by, updated_at = now()
+           RETURNING id""", (mn, hash_password(password), protocol_version, site_id, outlet_id, updated_by)
+    ).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -65,8 +83,9 @@ class Directory:
     """Device table snapshot, refreshed every REFRESH_S seconds; an MN not in it is looked up on its own (at most
     once per UNKNOWN_RETRY_S, so a flood of unknown MNs cannot flood the database)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, master_key: bytes | None = None) -> None:
         self._url = database_url
+        self._master = master_key  # unseals SM4 keys; None: this gateway serves no encrypting device
         self._devices: dict[str, Device] = {}
         self._loaded_at = 0.0
         self._verified: dict[tuple[str, str], str] = {}  # (mn, pw) → the hash it was verified against
@@ -74,10 +93,29 @@ class Directory:
         self._unknown: dict[str, float] = {}  # MN → when it was last looked up in vain
 
     def _load(self, mn: str | None = None) -> dict[str, Device]:
-        query = "SELECT id, mn, password_hash, site_id, outlet_id, state FROM device"
+        query = "SELECT id, mn, password_hash, site_id, outlet_id, state, protocol_version FROM device"
         with connect(self._url) as conn:
             rows = conn.execute(query + " WHERE mn = %s" if mn else query, (mn,) if mn else ()).fetchall()
-        return {r[1]: Device(*r) for r in rows}
+            keys = load_keys(conn, self._master, rows[0][0] if mn else None) if self._master and rows else {}
+        return {r[1]: Device(*r, keys=keys.get(r[0], NO_KEYS)) for r in rows}
+
+    @property
+    def database_url(self) -> str:
+        return self._url
+
+    async def find(self, mn: str | None) -> Device | None:
+        """The registered device with this MN (no password check), for choosing its version and key."""
+        if not mn:
+            return None
+        await self._refresh()
+        return self._devices.get(mn) or await self._lookup(mn)
+
+    async def reload(self, mn: str) -> Device | None:
+        """Read one device again now (its keys changed)."""
+        found = (await asyncio.to_thread(self._load, mn)).get(mn)
+        if found is not None:
+            self._devices[mn] = found
+        return found
 
     async def _lookup(self, mn: str) -> Device | None:
         if time.monotonic() - self._unknown.get(mn, -UNKNOWN_RETRY_S) < UNKNOWN_RETRY_S:

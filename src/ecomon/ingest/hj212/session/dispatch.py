@@ -1,0 +1,157 @@
+"""Sending queued commands to connected devices and resolving them from the replies (HJ 212-2017 §6.2, §6.5).
+
+One command at a time per device (the standard's request flow is sequential). A request not answered by 9011
+within the reply timeout is sent again with the same QN, up to the retry count, then recorded as `timeout`;
+an accepted request that goes quiet for the execution timeout is `timeout` too. A gateway restart leaves commands
+in `sent`/`accepted`; whichever gateway then holds the device sends them again (same QN, so the device can tell).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ecomon.ingest.hj212.codec import Packet, Version, encode
+from ecomon.ingest.hj212.codec.flows import new_qn
+from ecomon.ingest.hj212.session.config import SessionConfig
+from ecomon.ingest.hj212.session.requests import Resolution, reply_qn, request_packet, resolve
+from ecomon.ingest.hj212.session.store import OpenCommand, SessionStore
+
+log = logging.getLogger("ecomon.hj212.session")
+Db = Callable[..., Awaitable[Any]]  # db(fn, *args): run fn(store, *args) on the session store's thread
+
+
+@dataclass
+class Link:
+    """A device's live, authenticated connection: where commands go and what to send them with."""
+
+    device_id: int
+    mn: str
+    pw: str  # the PW the device logged in with (only its hash is stored)
+    st: str
+    version: Version
+    connection_id: str
+    write: Callable[[bytes], None]
+    key: bytes | None = None
+    pending_key: bytes | None = None
+
+
+@dataclass
+class _InFlight:
+    command: OpenCommand
+    link: Link
+    qn: str
+    sent_at: float
+    active_at: float
+    attempts: int
+    accepted: bool = False
+
+
+Finished = Callable[[Link, OpenCommand, Resolution], Awaitable[None]]
+
+
+class CommandDispatcher:
+    def __init__(self, db: Db, config: SessionConfig, zone: ZoneInfo, on_finished: Finished) -> None:
+        self.db, self.config, self.zone, self.on_finished = db, config, zone, on_finished
+        self.links: dict[int, Link] = {}
+        self._inflight: dict[int, _InFlight] = {}  # device id → its command in flight
+        self._last_qn = datetime.min
+
+    def next_qn(self) -> str:
+        """A QN from the platform clock (local time, ms), strictly increasing so no two requests share one."""
+        now = datetime.now(self.zone).replace(tzinfo=None)
+        self._last_qn = max(now, self._last_qn + timedelta(milliseconds=1))
+        return new_qn(self._last_qn)
+
+    async def poll(self) -> None:
+        """Send what is queued for connected devices, re-send or time out what is in flight."""
+        if not self.links:
+            return
+        commands = await self.db(SessionStore.open_commands, list(self.links))
+        now = time.monotonic()
+        busy = set()
+        for command in commands:
+            link = self.links.get(command.device_id)
+            if link is None or command.device_id in busy:
+                continue
+            busy.add(command.device_id)
+            flight = self._inflight.get(command.device_id)
+            if flight is None or flight.command.id != command.id:
+                await self._send(link, command, command.qn, command.attempts)  # queued, or left by another run
+            elif not flight.accepted and now - flight.sent_at > self.config.reply_timeout_s:
+                if flight.attempts >= self.config.retries:
+                    await self._finish(flight, "timeout", f"no 9011 after {flight.attempts} attempts")
+                else:
+                    await self._send(link, command, flight.qn, flight.attempts)
+            elif flight.accepted and now - flight.active_at > self.config.exec_timeout_s:
+                await self._finish(flight, "timeout", f"no 9012 within {self.config.exec_timeout_s:.0f} s")
+
+    async def _send(self, link: Link, command: OpenCommand, qn: str | None, attempts: int) -> None:
+        qn = qn or self.next_qn()
+        cp = dict(command.cp)
+        if command.origin == "key_rotation":
+            if link.pending_key is None or link.key is None:
+                await self.db(SessionStore.finish, command.id, "cancelled",
+                              "no pending key, or no current key to protect it (set the first key at installation)")
+                return
+            cp["NewSK"] = link.pending_key.decode("ascii")
+        if command.origin == "time_calibration":  # the platform's time at sending (2017 §6.7 step 1, 1012)
+            cp["SystemTime"] = datetime.now(self.zone).strftime("%Y%m%d%H%M%S")
+        packet = request_packet(command.cn, cp, version=link.version, st=link.st, pw=link.pw, mn=link.mn, qn=qn)
+        try:
+            frame = encode(packet, key=link.key)
+        except ValueError as exc:  # Hj212Error: the operator's CP does not make a conforming packet
+            await self.db(SessionStore.finish, command.id, "failed", f"cannot encode: {exc}")
+            return
+        link.write(frame)
+        await self.db(SessionStore.mark_sent, command.id, qn, link.connection_id, cp)
+        now = time.monotonic()
+        self._inflight[link.device_id] = _InFlight(command, link, qn, now, now, attempts + 1)
+        log.info("sent CN %s (command %d, %s) to %s, attempt %d", command.cn, command.id, command.origin, link.mn,
+                 attempts + 1)
+
+    async def on_reply(self, link: Link, packet: Packet) -> bool:
+        """A 9011/9012/9013 from the device; True if it answered the command in flight."""
+        flight = self._inflight.get(link.device_id)
+        if flight is None or reply_qn(packet) != flight.qn:
+            return False
+        outcome = resolve(packet, flight.command.cn)
+        if outcome is None:
+            return False
+        flight.active_at = time.monotonic()
+        flight.accepted = outcome.state == "accepted"
+        await self.db(SessionStore.resolve, flight.command.id, outcome.state, outcome.qn_rtn, outcome.exe_rtn,
+                      outcome.finished)
+        if outcome.finished:
+            del self._inflight[link.device_id]
+            await self.on_finished(link, flight.command, outcome)
+        return True
+
+    async def on_upload(self, link: Link, packet: Packet) -> None:
+        """An upload with the command's CN: an answer (1011 SystemTime …) or a history record (2051 …)."""
+        flight = self._inflight.get(link.device_id)
+        if flight is None or packet.cn != flight.command.cn:
+            return
+        flight.active_at = time.monotonic()
+        if "BeginTime" in flight.command.cp:
+            await self.db(SessionStore.count_record, flight.command.id)
+        else:
+            await self.db(SessionStore.add_response, flight.command.id, packet.cp)
+
+    def drop(self, link: Link) -> None:
+        """The connection closed: its command stays open in the database for the next connection."""
+        if self.links.get(link.device_id) is link:
+            del self.links[link.device_id]
+            flight = self._inflight.get(link.device_id)
+            if flight is not None and flight.link is link:
+                del self._inflight[link.device_id]
+
+    async def _finish(self, flight: _InFlight, state: str, note: str) -> None:
+        self._inflight.pop(flight.link.device_id, None)
+        await self.db(SessionStore.finish, flight.command.id, state, note)
+        log.info("command %d (CN %s) to %s: %s", flight.command.id, flight.command.cn, flight.link.mn, note)
