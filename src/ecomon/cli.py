@@ -12,6 +12,7 @@ from ecomon import demo
 from ecomon.evaluation import cli as evaluation_cli
 from ecomon.ingest.files import cli as files_cli
 from ecomon.ingest.hj212 import cli as hj212_cli
+from ecomon.quality import audit_cli, pipeline_cli, review_cli
 from ecomon.quality import cli as quality_cli
 from ecomon.registry import cli as registry_cli
 from ecomon.runtime import cli as runtime_cli
@@ -37,6 +38,9 @@ evaluation_cli.register(app)
 files_cli.register(app)
 hj212_cli.register(app)
 quality_cli.register(app)
+pipeline_cli.register(app)
+audit_cli.register(app)
+review_cli.register(app)
 registry_cli.register(app)
 runtime_cli.register(app)
 store_cli.register(app)
