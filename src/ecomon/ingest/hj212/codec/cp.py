@@ -16,8 +16,10 @@ from ecomon.ingest.hj212.codec.errors import BadField
 
 Deviation = Callable[[str, Exception], None]
 
-# Keep '/' and ' ' too, so free text and stray whitespace leave the fast path.
-_NOT_DELIMITER = bytes(b for b in range(256) if b not in b"=; /")
+# Keep '/' and ' ' too, so free text and stray whitespace leave the fast path; ',' reads as ';' there.
+_NOT_DELIMITER = bytes(b for b in range(256) if b not in b"=;, /")
+_COMMA_AS_SEMICOLON = bytes.maketrans(b",", b";")
+_DELIMITERS_AS_SEMICOLON = bytes.maketrans(b",=", b";;")
 _ALTERNATING = b"=;" * 2048
 _FREE_TEXT = "//"
 
@@ -31,11 +33,11 @@ def parse_cp(region: bytes, text: Callable[[bytes], str], deviation: Deviation) 
     """
     if not region:
         return {}
-    flat = region.replace(b",", b";")
-    skeleton = flat.translate(None, _NOT_DELIMITER)  # drops everything but '=' and ';' (and '/' and ' ')
+    skeleton = region.translate(_COMMA_AS_SEMICOLON, _NOT_DELIMITER)  # only '=' and ';' (and '/', ' ') remain
     if skeleton == _ALTERNATING[:len(skeleton)] and skeleton.endswith(b"="):
-        tokens = text(flat).replace("=", ";").split(";")
-        cp = dict(zip(tokens[::2], tokens[1::2]))
+        tokens = text(region.translate(_DELIMITERS_AS_SEMICOLON)).split(";")
+        pairs = iter(tokens)
+        cp = dict(zip(pairs, pairs))
         if 2 * len(cp) == len(tokens) and "" not in cp:
             return cp
     return _parse_slow(text(region), deviation)
@@ -95,6 +97,9 @@ def encode_cp(cp: Mapping[str, str]) -> bytes:
     if not all(type(k) is str and type(v) is str for k, v in cp.items()):
         raise BadField("CP", "keys and values must be strings")
     region = format_cp(cp).encode("utf-8")
+    skeleton = region.translate(_COMMA_AS_SEMICOLON, _NOT_DELIMITER)
+    if skeleton == _ALTERNATING[:2 * len(cp) - 1] and "" not in cp:
+        return region  # one '=' per item and one separator between items: no key or value holds a delimiter
     parsed = parse_cp(region, _utf8, _refuse)
     if parsed != cp:
         key = next(k for k in cp if parsed.get(k) != cp[k])
