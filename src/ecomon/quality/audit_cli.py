@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -15,8 +16,9 @@ audit_app = typer.Typer(help="审计日志（防篡改）/ tamper-evident audit 
 
 @audit_app.command("verify")
 def verify_command(
-    checkpoints: Path | None = typer.Option(None, "--checkpoints", exists=True, dir_okay=False,
-                                            help="exported checkpoints (JSON lines) kept outside the database"),
+    checkpoints: Annotated[Path | None, typer.Option(
+        "--checkpoints", exists=True, dir_okay=False,
+        help="exported checkpoints (JSON lines) kept outside the database")] = None,
 ) -> None:
     """校验审计链 / recompute the chain; name the first broken, deleted, inserted or reordered record."""
     try:
@@ -36,8 +38,8 @@ def verify_command(
 
 @audit_app.command("checkpoint")
 def checkpoint_command(
-    export: Path | None = typer.Option(None, "--export", dir_okay=False,
-                                       help="write all checkpoints as JSON lines to this file"),
+    export: Annotated[Path | None, typer.Option(
+        "--export", dir_okay=False, help="write all checkpoints as JSON lines to this file")] = None,
     user: str | None = typer.Option(None, "--user", help="who takes the checkpoint (default: cli:<login>)"),
 ) -> None:
     """生成默克尔检查点 / store a Merkle checkpoint over all records so far; optionally export all checkpoints."""
