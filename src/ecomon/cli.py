@@ -15,6 +15,7 @@ from ecomon.ingest.hj212 import cli as hj212_cli
 from ecomon.quality import audit_cli, pipeline_cli, review_cli
 from ecomon.quality import cli as quality_cli
 from ecomon.registry import cli as registry_cli
+from ecomon.reports import cli as reports_cli
 from ecomon.runtime import cli as runtime_cli
 from ecomon.standards import cli_air, cli_env
 from ecomon.store import cli as store_cli
@@ -42,6 +43,7 @@ pipeline_cli.register(app)
 audit_cli.register(app)
 review_cli.register(app)
 registry_cli.register(app)
+reports_cli.register(app)
 runtime_cli.register(app)
 store_cli.register(app)
 user_cli.register(app)

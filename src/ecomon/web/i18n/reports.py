@@ -1,4 +1,96 @@
 """Strings of evaluation results and reports: (Chinese, English)."""
 
 STRINGS: dict[str, tuple[str, str]] = {
+    "report.daily.title": ("环境空气质量日报", "Daily ambient air quality report"),
+    "report.monthly_air.title": ("环境空气质量月报", "Monthly ambient air quality report"),
+    "report.water.title": ("地表水水质月报（断面水质类别）", "Monthly surface water quality by section"),
+    "report.source.title": ("重点污染源超标排放情况", "Pollution source exceedances"),
+    "report.unit": ("单位", "Unit"),
+    "report.date": ("日期", "Date"),
+    "report.month": ("月份", "Month"),
+    "report.period": ("时段", "Period"),
+    "report.rule_set": ("评价依据", "Rules applied"),
+    "report.issued": ("生成时间", "Generated"),
+    "report.preliminary": ("数据含未经审核的实时数据，仅供参考。", "Contains preliminary (unreviewed) data."),
+    "report.no_data": ("无数据", "No data"),
+    "report.table.city": ("城市空气质量", "City air quality"),
+    "report.table.stations": ("各监测点位空气质量", "Air quality by station"),
+    "report.table.city_month": ("全市空气质量状况及同比变化", "City air quality and change vs last year"),
+    "report.table.districts": ("各区空气质量综合指数排名", "District ranking by composite index"),
+    "report.table.station_rank": ("各监测点位空气质量综合指数排名", "Station ranking by composite index"),
+    "report.table.sections": ("断面水质类别", "Water class by section"),
+    "report.table.exceedances": ("排放口超标情况", "Exceedances by outlet"),
+    "col.place": ("监测点位", "Station"),
+    "col.city": ("城市", "City"),
+    "col.district": ("区县", "District"),
+    "col.rank": ("排名", "Rank"),
+    "col.aqi": ("AQI", "AQI"),
+    "col.level": ("级别", "Level"),
+    "col.category": ("类别", "Category"),
+    "col.primary": ("首要污染物", "Primary pollutant"),
+    "col.coverage": ("有效项目数", "Valid items"),
+    "col.composite": ("综合指数", "Composite index"),
+    "col.composite_change": ("综合指数同比(%)", "Composite change vs last year (%)"),
+    "col.composite_primary": ("最大分指数项目", "Largest sub-index item"),
+    "col.good_days": ("优良天数", "Good days"),
+    "col.aqi_days": ("有效天数", "Days assessed"),
+    "col.good_rate": ("优良天数比例(%)", "Good-day rate (%)"),
+    "col.good_rate_change": ("同比(百分点)", "Change (points)"),
+    "col.heavy_days": ("重度及以上污染天数", "Heavy-pollution days"),
+    "col.pm25_change": ("PM₂.₅同比(%)", "PM2.5 change (%)"),
+    "col.section": ("断面名称", "Section"),
+    "col.region": ("所在区域", "Region"),
+    "col.waterbody": ("水体类型", "Water body"),
+    "col.target": ("目标类别", "Target class"),
+    "col.class": ("本月类别", "Class this month"),
+    "col.status": ("水质状况", "Status"),
+    "col.compliant": ("是否达标", "Meets target"),
+    "col.main_pollutants": ("主要污染指标（超标倍数）", "Main pollutants (exceedance multiple)"),
+    "col.samples": ("监测次数", "Samples"),
+    "col.enterprise": ("企业名称", "Enterprise"),
+    "col.uscc": ("统一社会信用代码", "Credit code"),
+    "col.outlet": ("排放口", "Outlet"),
+    "col.pollutant": ("污染物", "Pollutant"),
+    "col.limit": ("排放限值", "Limit"),
+    "col.standard": ("执行标准", "Emission standard"),
+    "col.valid_hours": ("有效小时数", "Valid hours"),
+    "col.exceed_hours": ("超标小时数", "Hours above limit"),
+    "col.max_value": ("最大小时值", "Highest hourly value"),
+    "col.max_multiple": ("最大超标倍数", "Highest exceedance multiple"),
+    "col.valid_days": ("有效日数", "Valid days"),
+    "col.exceed_days": ("日均值超标天数", "Days with daily mean above limit"),
+    "col.first": ("首次超标时间", "First exceedance"),
+    "col.last": ("末次超标时间", "Last exceedance"),
+    "note.aqi_rules": ("AQI 按 {rule} 计算；{period}。", "AQI per {rule}; {period}."),
+    "note.daily_inputs": (
+        ("SO₂、NO₂、CO、PM₁₀、PM₂.₅ 为 24 小时平均，O₃ 为日最大 1 小时平均及日最大 8 小时滑动平均；"
+        "有效性按 GB 3095 表 4（日均值至少 20 个小时值）。"),
+        ("SO2, NO2, CO, PM10, PM2.5: 24-h means; O3: daily max 1-h and max 8-h moving mean; validity per "
+        "GB 3095 Table 4 (>= 20 hourly values a day).")),
+    "note.city_mean": ("城市浓度为各点位日均值的算术平均，再计算 AQI。",
+                       "City concentrations are the mean of the stations' daily values; the AQI is computed from them."),
+    "note.assessment": (
+        ("按 HJ 663 评价，限值 {limits}（二级）；综合指数为各项目浓度与二级标准之比之和（CO 取日均值第 95 百分位数，"
+        "O₃ 取日最大 8 小时平均第 90 百分位数）；排名 1 为最好；优良天数比例为 AQI ≤ 100 的天数占有效天数之比。"),
+        ("Assessed per HJ 663 with {limits} grade-2 limits; composite index = sum of concentration/limit (CO 95th, "
+        "O3 8-h 90th percentile); rank 1 is best; good-day rate = share of days with AQI <= 100.")),
+    "note.water": (
+        ("按 GB 3838-2002 与《地表水环境质量评价办法（试行）》（环办〔2011〕22号）单因子评价 21 项指标月均值；"
+        "超标倍数相对目标类别限值。"),
+        ("Single-factor evaluation of the monthly means of the 21 items of GB 3838-2002 and the 2011 method; "
+        "exceedance multiples against the target class.")),
+    "note.source": (
+        ("有效小时为数据标记 N/S 的小时值（HJ 75-2017、HJ 212）；日均值需至少 20 个有效小时（HJ 76-2017 附录）；"
+        "限值为排放口登记的执行标准限值（折算值）。"),
+        ("Valid hours carry flag N or S (HJ 75-2017, HJ 212); a daily mean needs >= 20 valid hours (HJ 76-2017); "
+        "limits are those registered for the outlet (reference-oxygen values).")),
+    "period.day": ("日报，自然日 0—24 时", "daily report, natural day 00-24 h"),
+    "unit.air": ("浓度单位：μg/m³（CO 为 mg/m³）", "Units: µg/m³ (CO mg/m³)"),
+    "unit.water": ("浓度单位：mg/L（pH 无量纲）", "Units: mg/L (pH dimensionless)"),
 }
+
+
+def t(key: str, lang: str = "zh", **values: object) -> str:
+    """One report string in `lang` with {placeholders} filled."""
+    zh, en = STRINGS[key]
+    return (en if lang == "en" else zh).format(**values)

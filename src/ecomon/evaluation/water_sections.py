@@ -1,0 +1,80 @@
+"""Monthly class of surface-water sections (GB 3838-2002, 环办〔2011〕22号) from stored observations.
+
+The section's monthly value of each item is the mean of its valid observations in the month (the 2011 method
+evaluates the period mean); the class is the worst item class (single-factor method), compliance compares it
+with the section's target class, and main pollutants are the items worse than class III ranked by class and
+exceedance multiple. The SQL is returned as text so both the synchronous CLI and the async API can run it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from ecomon.standards import water
+from ecomon.standards.cli_env import TARGET_WORDS
+from ecomon.standards.water_tables import HJ212_CODES, LAKE, RIVER
+
+COLUMNS = ("site_id", "code", "name_zh", "region_code", "waterbody", "target_class", "parameter_code", "value", "n")
+
+
+def month_query(month: dt.date, tz: str, scope_sql: str, scope_args: list[object]) -> tuple[str, list[object]]:
+    """Per water section (alias s, scoped by `scope_sql`) and GB 3838 item: the month's mean and sample count."""
+    sql = f"""
+        SELECT s.id, s.code, s.name_zh, s.region_code,
+               CASE WHEN s.attrs->>'waterbody' IN ('lake', 'reservoir') OR s.site_type ~* '(lake|reservoir|湖|库)'
+                    THEN '{LAKE}' ELSE '{RIVER}' END,
+               s.target_class, se.parameter_code, avg(o.value), count(o.value)::integer
+        FROM site s JOIN series se ON se.site_id = s.id JOIN observation o ON o.series_id = se.id
+        WHERE s.element = 'water' AND se.parameter_code = ANY(%s) AND o.value IS NOT NULL
+          AND o.qc_flag NOT IN (4, 9) AND o.t >= %s AND o.t < %s AND {scope_sql}
+        GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    bounds = [dt.datetime.combine(d, dt.time(), _zone(tz)) for d in (month, following)]
+    return sql, [list(HJ212_CODES), *bounds, *scope_args]
+
+
+def _zone(tz: str) -> dt.tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(tz)
+
+
+def classify_sections(rows: list[tuple]) -> pl.DataFrame:
+    """One row per section: item means, class, status, target, compliance, main pollutants with multiples."""
+    long = pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS), orient="row").with_columns(
+        pl.col("value").cast(pl.Float64))
+    if not long.height:
+        return pl.DataFrame(schema={"code": pl.Utf8, "name_zh": pl.Utf8, "class": pl.Utf8})
+    long = long.with_columns(
+        item=pl.col("parameter_code").replace_strict({c: i for c, (i, _) in HJ212_CODES.items()}),
+        value=pl.col("value") * pl.col("parameter_code").replace_strict({c: f for c, (_, f) in HJ212_CODES.items()}),
+    )
+    keys = ["site_id", "code", "name_zh", "region_code", "waterbody", "target_class"]
+    wide = long.pivot(on="item", index=keys, values="value", aggregate_function="mean").sort("code")
+    samples = long.group_by("site_id").agg(pl.col("n").max().alias("samples"))
+    wide = wide.join(samples, on="site_id", how="left")
+    items = [i for i in wide.columns if i not in (*keys, "samples")]
+    values = {i: wide[i].cast(pl.Float64).fill_null(np.nan).to_numpy() for i in items}
+    body = wide["waterbody"].to_numpy()
+    result = water.classify(values, body)
+    classes = result.water_class
+    target = np.array([int(TARGET_WORDS.get(str(t or "").strip(), "0")) for t in wide["target_class"]])
+    multiples = water.exceedance_multiples(values, target, body, result.items)
+    main = water.main_pollutants(values, body, result.items)
+    worst = [
+        "、".join(f"{item}({multiples[item][row]:.2f})" if item in multiples and not np.isnan(multiples[item][row])
+                 else item for item in listed)
+        for row, listed in enumerate(main)
+    ]
+    return wide.with_columns(
+        pl.Series("class_code", classes).cast(pl.Int8),
+        pl.Series("class", water.class_labels(classes), dtype=pl.Utf8),
+        pl.Series("status", water.status_words(classes), dtype=pl.Utf8),
+        pl.Series("target", water.class_labels(target), dtype=pl.Utf8),
+        pl.Series("compliant", np.where((target > 0) & (classes > 0), water.meets_target(classes, target), None),
+                  dtype=pl.Boolean),
+        pl.Series("main_pollutants", worst, dtype=pl.Utf8),
+    )

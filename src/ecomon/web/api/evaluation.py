@@ -1,0 +1,246 @@
+"""Evaluation results: current and daily AQI (HJ 633), rankings (HJ 663 composite index, AQI), water classes per
+section (GB 3838), exceedances per outlet, and report downloads (XLSX / HTML).
+
+Scoping (in SQL): station results follow the site rules of `web.auth.scope`; district/city results are visible to
+users whose region contains them (all regions for users without one); public callers see only AQI computed from
+released data and no assessments (they are built from preliminary data, like aggregates); enterprise users none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ecomon.config import get_settings
+from ecomon.evaluation import sources, water_sections
+from ecomon.evaluation.inputs import local_midnight
+from ecomon.reports import catalogue
+from ecomon.reports.fetch import run_async
+from ecomon.reports.model import Condition, Scopes
+from ecomon.reports.render import MEDIA_TYPES, render
+from ecomon.web.api.common import fetch_all, fetch_page, visible_site
+from ecomon.web.api.filters import Paging
+from ecomon.web.auth import Caller, Conn
+from ecomon.web.auth.principal import Principal
+from ecomon.web.auth.scope import RELEASED, series_condition, site_condition
+from ecomon.web.errors import ApiError
+
+router = APIRouter(tags=["evaluation"])
+RuleSet = Literal["auto", "HJ633-2012", "HJ633-2026"]
+Level = Literal["station", "district", "city"]
+IN_FORCE_2026 = "2026-03-01T00:00:00+08:00"
+_AUTO = f"(r.rule_set = CASE WHEN r.t < '{IN_FORCE_2026}'::timestamptz THEN 'HJ633-2012' ELSE 'HJ633-2026' END)"
+_LEVEL = {"station": "r.site_id IS NOT NULL", "district": "g.level = 'county'", "city": "g.level = 'city'"}
+_PLACE = """r.site_id, s.code AS site_code, r.region_code,
+            coalesce(s.name_zh, CASE WHEN g.name_zh = '市辖区' THEN p.name_zh ELSE g.name_zh END) AS name_zh"""
+_JOINS = """LEFT JOIN site s ON s.id = r.site_id LEFT JOIN region g ON g.code = r.region_code
+            LEFT JOIN region p ON p.code = g.parent_code"""
+_AQI = """r.period, r.t, r.rule_set, r.aqi, r.level, r.primary_pollutants, r.iaqi, r.inputs, r.items_valid,
+          r.items_expected, r.publishable, r.stations, r.review_state, r.computed_at"""
+
+
+def results_condition(p: Principal, *, assessment: bool = False) -> Condition:
+    """Condition on an evaluation result row aliased r (see the module docstring)."""
+    if p.role == "enterprise" or (assessment and p.released_only):
+        return "false", []
+    site_sql, site_args = site_condition(p, "s_")
+    region_sql, region_args = "true", []
+    if p.region_code is not None:
+        region_sql, region_args = "r.region_code IN (SELECT region_descendants(%s))", [p.region_code]
+    sql = (f"(r.site_id IN (SELECT s_.id FROM site s_ WHERE {site_sql})"
+           f" OR (r.region_code IS NOT NULL AND {region_sql}))")
+    args: list[object] = [*site_args, *region_args]
+    if p.released_only:
+        sql += " AND r.review_state = %s"
+        args.append(RELEASED)
+    return sql, args
+
+
+def scopes_for(p: Principal) -> Scopes:
+    site_sql, site_args = site_condition(p, "s")
+    if p.released_only:
+        site_sql, site_args = f"{site_sql} AND o.review_state = %s", [*site_args, RELEASED]
+    return Scopes(results=results_condition(p), assessments=results_condition(p, assessment=True),
+                  sites=(site_sql, site_args), series=series_condition(p, "se"))
+
+
+def _rule(rule_set: RuleSet) -> Condition:
+    return (_AUTO, []) if rule_set == "auto" else ("r.rule_set = %s", [rule_set])
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CurrentQuery(Strict):
+    level: Level = "station"
+    rule_set: RuleSet = "auto"
+
+
+@router.get("/aqi/current", summary="实时空气质量指数 / current hourly AQI per station, district or city")
+async def current_aqi(q: Annotated[CurrentQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    """The newest hourly (real-time) AQI of each visible place, under the rule set in force unless one is named."""
+    scope, scope_args = results_condition(principal)
+    rule, rule_args = _rule(q.rule_set)
+    rows = await fetch_all(conn, f"""
+        SELECT DISTINCT ON (coalesce(r.site_id, 0), coalesce(r.region_code, '')) {_PLACE}, {_AQI}
+        FROM aqi_result r {_JOINS}
+        WHERE r.period = 'hour' AND {_LEVEL[q.level]} AND {rule} AND {scope}
+        ORDER BY coalesce(r.site_id, 0), coalesce(r.region_code, ''), r.t DESC""", [*rule_args, *scope_args])
+    return {"meta": {"level": q.level, "rule_set": q.rule_set, "found": len(rows)},
+            "results": sorted(rows, key=lambda r: (r["aqi"] is None, r["aqi"] or 0))}
+
+
+class DailyQuery(Paging):
+    site: str | None = Field(None, max_length=64, description="station id or code")
+    region: str | None = Field(None, pattern=r"^[0-9]{6}([0-9]{3})?$", description="district or city region code")
+    date_from: dt.date = Field(alias="from")
+    date_to: dt.date = Field(alias="to")
+    rule_set: RuleSet = "auto"
+
+
+@router.get("/aqi/daily", summary="日空气质量指数序列 / daily AQI series of a station or region")
+async def daily_aqi(q: Annotated[DailyQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    if (q.site is None) == (q.region is None):
+        raise ApiError(422, "invalid_query", "give exactly one of site or region")
+    if q.date_to < q.date_from:
+        raise ApiError(422, "invalid_query", "`to` is before `from`")
+    if q.site is not None:
+        place, place_args = "r.site_id = %s", [(await visible_site(conn, principal, q.site))["id"]]
+    else:
+        place, place_args = "r.region_code = %s", [q.region]
+    scope, scope_args = results_condition(principal)
+    rule, rule_args = _rule(q.rule_set)
+    tz = get_settings().timezone
+    return await fetch_page(conn, f"""
+        SELECT {_PLACE}, {_AQI} FROM aqi_result r {_JOINS}
+        WHERE r.period = 'day' AND {place} AND r.t >= %s AND r.t < %s AND {rule} AND {scope}
+        ORDER BY r.t, r.rule_set""",
+        [*place_args, local_midnight(q.date_from, tz), local_midnight(q.date_to + dt.timedelta(days=1), tz),
+         *rule_args, *scope_args], q)
+
+
+class RankingQuery(Strict):
+    period: Literal["month", "year"] = "month"
+    start: str = Field(pattern=r"^[0-9]{4}(-[0-9]{2})?$", description="YYYY-MM (month) or YYYY (year)")
+    level: Literal["station", "district", "city"] = "station"
+    rule_set: RuleSet = "auto"
+
+
+@router.get("/rankings", summary="综合指数排名 / ranking by composite index (HJ 663), with good-day rate")
+async def rankings(q: Annotated[RankingQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    """Rank 1 = best (lowest composite index); equal indices share the better rank; places without one last."""
+    try:
+        start = dt.date.fromisoformat(f"{q.start}-01" if q.period == "month" else f"{q.start}-01-01")
+    except ValueError:
+        raise ApiError(422, "invalid_query", "start must be YYYY-MM for months, YYYY for years") from None
+    if (q.period == "month") != (len(q.start) == 7):
+        raise ApiError(422, "invalid_query", "start must be YYYY-MM for months, YYYY for years")
+    scope, scope_args = results_condition(principal, assessment=True)
+    if q.rule_set == "auto":
+        rule = "r.rule_set = CASE WHEN r.period_start + interval '1 month' <= '2026-03-01' " \
+               "AND r.period = 'month' OR r.period_start < '2026-01-01' AND r.period = 'year' THEN 'HJ633-2012' " \
+               "ELSE 'HJ633-2026' END"
+        rule_args: list[object] = []
+    else:
+        rule, rule_args = "r.rule_set = %s", [q.rule_set]
+    rows = await fetch_all(conn, f"""
+        SELECT rank() OVER (ORDER BY r.composite) AS rank, {_PLACE}, r.period, r.period_start, r.rule_set,
+               r.limit_set, r.composite, r.composite_primary, r.good_rate, r.good_days, r.aqi_days, r.heavy_days,
+               r.compliant, (r.statistics->>'PM2.5')::float AS pm25, r.stations
+        FROM air_assessment_result r {_JOINS}
+        WHERE r.period = %s AND r.period_start = %s AND {_LEVEL[q.level]} AND {rule} AND {scope}
+        ORDER BY r.composite NULLS LAST, name_zh""", [q.period, start, *rule_args, *scope_args])
+    for row in rows:
+        if row["composite"] is None:
+            row["rank"] = None
+    return {"meta": {"period": q.period, "start": q.start, "level": q.level, "found": len(rows)}, "results": rows}
+
+
+class AqiRankingQuery(Strict):
+    date: dt.date
+    level: Level = "station"
+    rule_set: RuleSet = "auto"
+
+
+@router.get("/rankings/aqi", summary="日 AQI 排名 / ranking by daily AQI")
+async def aqi_ranking(q: Annotated[AqiRankingQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    scope, scope_args = results_condition(principal)
+    rule, rule_args = _rule(q.rule_set)
+    rows = await fetch_all(conn, f"""
+        SELECT rank() OVER (ORDER BY r.aqi) AS rank, {_PLACE}, {_AQI} FROM aqi_result r {_JOINS}
+        WHERE r.period = 'day' AND r.t = %s AND r.aqi IS NOT NULL AND {_LEVEL[q.level]} AND {rule} AND {scope}
+        ORDER BY r.aqi, name_zh""", [local_midnight(q.date, get_settings().timezone), *rule_args, *scope_args])
+    return {"meta": {"date": q.date.isoformat(), "level": q.level, "found": len(rows)}, "results": rows}
+
+
+class MonthQuery(Strict):
+    month: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}$", description="YYYY-MM")
+
+
+def _month(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise ApiError(422, "invalid_query", "month must be YYYY-MM") from None
+
+
+@router.get("/water/sections", summary="断面水质类别 / monthly water class per section (GB 3838-2002)")
+async def water_classes(q: Annotated[MonthQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    scopes = scopes_for(principal)
+    sql, args = water_sections.month_query(_month(q.month), get_settings().timezone, *scopes.sites)
+    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
+    table = water_sections.classify_sections(await cur.fetchall())
+    rows = table.drop("site_id").to_dicts() if table.height else []
+    return {"meta": {"month": q.month, "found": len(rows)}, "results": rows}
+
+
+class RangeQuery(Strict):
+    date_from: dt.date = Field(alias="from")
+    date_to: dt.date = Field(alias="to")
+
+
+@router.get("/sources/exceedances", summary="排放口超标 / exceedances per outlet")
+async def exceedances(q: Annotated[RangeQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    if q.date_to < q.date_from or (q.date_to - q.date_from).days >= catalogue.MAX_SOURCE_DAYS:
+        raise ApiError(422, "invalid_query", f"from..to must ascend and span at most {catalogue.MAX_SOURCE_DAYS} days")
+    sql, args = sources.exceedance_query(q.date_from, q.date_to, get_settings().timezone,
+                                         *series_condition(principal, "se"))
+    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
+    rows = [dict(zip(sources.COLUMNS, row, strict=True)) for row in await cur.fetchall()]
+    return {"meta": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat(), "found": len(rows)},
+            "results": rows}
+
+
+@router.get("/reports", summary="报表目录 / report kinds and their parameters")
+async def report_catalogue() -> dict:
+    return {"results": [{**entry, "url": f"/api/v1/reports/{entry['kind']}"} for entry in catalogue.catalogue()]}
+
+
+class ReportQuery(Strict):
+    date: str | None = Field(None, max_length=10)
+    month: str | None = Field(None, max_length=7)
+    date_from: str | None = Field(None, alias="from", max_length=10)
+    date_to: str | None = Field(None, alias="to", max_length=10)
+    rule_set: RuleSet = "auto"
+    format: Literal["xlsx", "html"] = "html"
+
+
+@router.get("/reports/{kind}", summary="下载报表 / a report as XLSX or HTML",
+            responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}, "text/html": {}}}})
+async def report(kind: Annotated[str, Path(max_length=32)], q: Annotated[ReportQuery, Query()],
+                 principal: Caller, conn: Conn) -> Response:
+    params = {"date": q.date, "month": q.month, "from": q.date_from, "to": q.date_to, "rule_set": q.rule_set}
+    try:
+        prepared = catalogue.prepare(kind, params, get_settings().timezone, scopes_for(principal))
+    except ValueError as error:
+        status, code = (404, "unknown_report") if kind not in catalogue.KINDS else (422, "invalid_query")
+        raise ApiError(status, code, str(error), {"kind": kind}) from None
+    built = prepared.build(await run_async(conn, prepared.queries))
+    disposition = "attachment" if q.format == "xlsx" else "inline"
+    return Response(render(built, q.format), media_type=MEDIA_TYPES[q.format],
+                    headers={"Content-Disposition": f'{disposition}; filename="{built.filename}.{q.format}"'})
