@@ -2,7 +2,8 @@
 
 Several bus messages are committed in one transaction; each is acknowledged only after that commit. A message
 redelivered after a crash between commit and ack is recognised by its key in `gateway_batch` and only acked, and
-observations go through `observations.merge` (idempotent), so every datum is stored once.
+observations go through `observations.merge` (idempotent), so every datum is stored once. Data frames of sites
+that upper platforms receive are queued for forwarding in the same transaction (`forward.queue`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig
 
 from ecomon.ingest.hj212.codec import Hj212Error, Packet, Version, decode
+from ecomon.ingest.hj212.forward.queue import enqueue as enqueue_forwarding
 from ecomon.ingest.hj212.gateway.rows import DATA_COMMANDS, packet_rows, to_frame
 from ecomon.ingest.hj212.stream import DEFAULT_STREAM, FrameRecord, decode_batch, ensure_stream, subject
 from ecomon.store.observations import merge, series_ids
@@ -49,29 +51,34 @@ def store_batches(conn: psycopg.Connection, batches: Sequence[tuple[str, bytes]]
         known = frozenset(r[0] for r in cur.execute("SELECT code FROM parameter").fetchall())
         rows: list[tuple] = []
         notes: list[str | None] = []
+        plain: list[tuple[int, int, Packet]] = []
         for source_id, record in zip(ids, fresh, strict=True):
             note = record.note
             if record.reject_reason is None and record.cn in DATA_COMMANDS and record.site_id is not None:
-                found, extra = _rows_of(record, source_id, known)
+                packet, found, extra = _rows_of(record, source_id, known)
                 rows.extend(found)
                 note = "; ".join(n for n in (note, extra) if n) or None
+                if packet is not None and record.cp is None:  # forwarding re-reads the archived frame
+                    plain.append((record.site_id, source_id, packet))
             notes.append(note)
         _copy_raw_frames(cur, ids, fresh, notes)
         _merge_rows(conn, to_frame(rows, local_tz), local_tz)
         _update_device_state(cur, fresh)
+        enqueue_forwarding(cur, plain)
     return len(fresh)
 
 
-def _rows_of(record: FrameRecord, source_id: int, known: frozenset[str]) -> tuple[list[tuple], str | None]:
+def _rows_of(record: FrameRecord, source_id: int, known: frozenset[str]
+             ) -> tuple[Packet | None, list[tuple], str | None]:
     if record.cp is not None:  # decrypted or reassembled by the gateway
         packet = Packet({"CN": record.cn or ""}, record.cp, Version.HJ212_2017)
     else:
         try:
             packet = decode(record.frame_bytes, lenient=True)
         except Hj212Error as exc:  # the gateway accepted it, so only a codec change between the two gets here
-            return [], f"no observations: {exc}"
+            return None, [], f"no observations: {exc}"
     found = packet_rows(packet, record.site_id or 0, source_id, known)
-    return found.rows, found.note
+    return packet, found.rows, found.note
 
 
 def _copy_raw_frames(cur: psycopg.Cursor, ids: list[int], records: list[FrameRecord], notes: list[str | None]
