@@ -183,4 +183,7 @@ def _logging(level: str) -> None:
 
 def register(app: typer.Typer) -> None:
     """Attach the `hj212` command group to the root `ecomon` app."""
+    from ecomon.ingest.hj212.forward.cli import forward_app
+
+    hj212_app.add_typer(forward_app, name="forward")
     app.add_typer(hj212_app, name="hj212")
