@@ -188,10 +188,15 @@ def verify(conn: psycopg.Connection, exported: Sequence[Checkpoint] = ()) -> Rep
     problem = check_chain(records)
     if problem is None and head is not None:
         last = records[-1] if records else None
-        if head[0] != (last.seq if last else 0) or bytes(head[1]) != (last.hash if last else GENESIS):
+        last_seq = last.seq or 0 if last else 0
+        if head[0] < last_seq:
+            problem = Problem("inserted", last_seq, last.id if last else None,
+                              f"records appended around the application: the chain head is seq {head[0]}, the "
+                              f"table ends at seq {last_seq}")
+        elif head[0] != last_seq or bytes(head[1]) != (last.hash if last else GENESIS):
             problem = Problem("deleted", head[0], None,
-                              f"the chain head says {head[0]} records, the table ends at "
-                              f"{last.seq if last else 0}: records deleted at the end")
+                              f"records deleted at the end: the chain head is seq {head[0]}, the table ends at "
+                              f"seq {last_seq}")
     problem = (problem or check_checkpoints(records, stored, "stored checkpoint")
                or check_checkpoints(records, exported, "exported checkpoint"))
     return Report(len(records), records[-1].seq or 0 if records else 0, len(stored) + len(exported), problem)
