@@ -2,14 +2,14 @@
 
 from fastapi import APIRouter
 
-from ecomon.web.api import aggregates, ingest, observations, parameters, sites
+from ecomon.web.api import aggregates, ingest, observations, opendata, parameters, push, sites
 from ecomon.web.api import alarms as alarms_api
 from ecomon.web.api import evaluation as evaluation_api
 from ecomon.web.api import review as review_api
 from ecomon.web.auth import routes as auth_routes
 
 router = APIRouter(prefix="/api/v1")
-for module in (auth_routes, sites, parameters, observations, aggregates, ingest):
+for module in (auth_routes, sites, parameters, observations, aggregates, ingest, opendata, push):
     router.include_router(module.router)
 
 router.include_router(review_api.router)

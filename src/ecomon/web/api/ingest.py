@@ -38,7 +38,7 @@ def _log_scope(principal: Principal) -> tuple[str, list[object]]:
         return "true", []
     scope, args = series_condition(principal, "se")
     return (f"""EXISTS (SELECT 1 FROM observation o JOIN series se ON se.id = o.series_id
-                        WHERE o.channel = 'file' AND o.source_id = l.raw_input_id AND {scope})""", args)
+                        WHERE o.channel IN ('file', 'api') AND o.source_id = l.raw_input_id AND {scope})""", args)
 
 
 @router.get("/logs", summary="导入日志 / ingest logs (operators)")

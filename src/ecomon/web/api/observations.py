@@ -103,3 +103,34 @@ async def site_observations(site: str, q: Annotated[SeriesQuery, Query()],
         (code, row["id"]))).fetchone()
     page["meta"] |= {"site": row["code"], "parameter": code, "interval": q.interval, "unit": unit[0]}
     return page
+
+
+class ObservationQuery(ElementFilter, RegionFilter, BBoxFilter, TimeRange, Paging):
+    parameter: str = Field(max_length=32, description="HJ 212 factor code or alias, e.g. a34004 or PM2.5")
+    interval: Literal["raw", "minute", "hour", "day"] = Field("hour", description="series interval kind")
+    format: Format = "json"
+
+
+OBSERVATION_COLUMNS = ("site_code", "t", "value", "data_flag", "qc_flag", "review_state", "review_label")
+
+
+@router.get("/observations", summary="多站点观测 / observations of one parameter across visible sites")
+async def observations(q: Annotated[ObservationQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    """Filter by time, bounding box or radius, region and element; ordered by site then time."""
+    code = await resolve_parameter(conn, q.parameter)
+    where, args = q.where({"element": "s.element", "region": "s.region_code", "lon": "s.lon", "lat": "s.lat",
+                           "t": "o.t"})
+    scope, scope_args = site_condition(principal, "s")
+    released, released_args = release_condition(principal, "o")
+    page = await fetch_page(
+        conn, f"""SELECT s.code AS site_code, o.t, o.value, o.data_flag, o.qc_flag, o.review_state
+                  FROM site s JOIN series se ON se.site_id = s.id JOIN observation o ON o.series_id = se.id
+                  WHERE se.parameter_code = %s AND se.interval_kind = %s
+                    AND {where} AND {scope} AND {released} ORDER BY s.code, o.t""",
+        [code, q.interval, *args, *scope_args, *released_args], q)
+    label_review(page["results"])
+    if q.format == "csv":
+        return csv_response(page["results"], OBSERVATION_COLUMNS,  # type: ignore[return-value]
+                            f"observations-{code}-{q.interval}-p{q.page}.csv")
+    page["meta"] |= {"parameter": code, "interval": q.interval}
+    return page

@@ -1,5 +1,6 @@
 """Request hardening for every route: refuse NUL characters (PostgreSQL text cannot hold them) before any handler,
-and add defensive response headers (no MIME sniffing, so a string echoed in JSON never runs as HTML; no framing)."""
+add defensive response headers (no MIME sniffing, so a string echoed in JSON never runs as HTML; no framing), and
+limit the API request rate per key (ratelimit.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
 
+from ecomon.web.auth.ratelimit import install_rate_limits
+
 
 def install_hardening(app: FastAPI) -> None:
+    install_rate_limits(app)
+
     @app.middleware("http")
     async def harden(request: Request, call_next):  # type: ignore[no-untyped-def]
         if "\x00" in request.url.path or "\x00" in unquote(request.url.query):

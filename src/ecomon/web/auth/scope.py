@@ -3,7 +3,8 @@
 Rules (enforced in SQL, never in the UI):
 - a user with a region_code sees sites whose region is that region or below it (region_descendants);
 - an enterprise user sees only the outlets of their enterprise and no ambient sites;
-- public users and anonymous callers see active sites only, and only released observations (review_state = 3);
+- public users and anonymous callers see active sites only, and only released observations (review_state = 3)
+  that quality control did not withhold (QARTOD 4 fail, 9 missing are never published);
 - staff see preliminary data too; responses carry review_state so it is labelled.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from ecomon.web.auth.principal import Principal
 
 RELEASED = 3
+WITHHELD_QC = (4, 9)
 
 
 def site_condition(p: Principal, alias: str = "s") -> tuple[str, list[object]]:
@@ -46,7 +48,7 @@ def series_condition(p: Principal, alias: str = "se") -> tuple[str, list[object]
 
 
 def release_condition(p: Principal, alias: str) -> tuple[str, list[object]]:
-    """SQL condition on an observation-like row (`review_state` column): released only for the public."""
+    """SQL condition on an observation-like row (`review_state`, `qc_flag`): released and valid for the public."""
     if p.released_only:
-        return f"{alias}.review_state = %s", [RELEASED]
+        return f"{alias}.review_state = %s AND {alias}.qc_flag <> ALL(%s)", [RELEASED, list(WITHHELD_QC)]
     return "true", []
