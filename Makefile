@@ -35,6 +35,7 @@ test-external: install
 	scripts/run-tests-external.sh
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[bench]'
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean-var:

@@ -21,7 +21,7 @@ from ecomon.store.db import connect, database_url
 from ecomon.web.auth import accounts
 from ecomon.web.auth.credentials import random_password
 
-console = Console()
+console = Console(soft_wrap=True)
 DEMO_USER = "demo-loader"
 
 
@@ -48,7 +48,7 @@ def load_demo_data() -> None:
             conn.commit()
             console.print("registry loaded: regions, parameters, 12 Beijing stations")
         source = data / "hourly-2013-03_2016-02.csv.gz"
-        console.print(f"importing {source.name} (first run only; about a minute)…")
+        console.print(f"Beijing data {source.name}: imported once, reused afterwards…")
         summary = import_bytes(conn, source.read_bytes(), source.name, load_mapping(data / "mapping.toml"),
                                user=DEMO_USER, archive_root=settings.archive_dir, local_tz=settings.timezone)
         if summary.status == "skipped":
@@ -84,9 +84,16 @@ def ensure_admin() -> str | None:
 
 def demo() -> None:
     """演示：启动平台并载入北京真实数据 / start the platform with the real Beijing data and serve the console."""
-    start_platform()
-    load_demo_data()
-    password = ensure_admin()
+    engines = start_platform()
+    try:
+        load_demo_data()
+        password = ensure_admin()
+    except KeyboardInterrupt:
+        # Ctrl-C during the first load: nothing half-written survives (each step is one transaction), so stop
+        # the engines too and let the next run start the load again.
+        engines.stop()
+        console.print("interrupted; engines stopped — `make demo` resumes the load")
+        raise typer.Exit(130) from None
     settings = get_settings()
     base = f"http://{settings.http_host}:{settings.http_port}"
 

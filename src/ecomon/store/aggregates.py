@@ -98,6 +98,7 @@ def _ozone(cur: psycopg.Cursor, tz: str) -> None:
                   WINDOW win AS (PARTITION BY g.series_id ORDER BY g.t ROWS 7 PRECEDING)) w
             JOIN o3_days d ON d.series_id = w.series_id AND d.day = (w.t AT TIME ZONE %(tz)s)::date
             WHERE w.n > 0""", {"tz": tz, "rule": RULE_8H})
+    _analyze_after_bulk(cur, "o3_days")
     cur.execute(
         """INSERT INTO aggregate (series_id, kind, t, value, n, expected, valid, rule_set)
            SELECT d.series_id, 'o3_8h_max', d.day::timestamp AT TIME ZONE %(tz)s,
@@ -107,6 +108,14 @@ def _ozone(cur: psycopg.Cursor, tz: str) -> None:
                 AND a.t >= d.day::timestamp AT TIME ZONE %(tz)s + interval '7 hours'
                 AND a.t < (d.day + 1)::timestamp AT TIME ZONE %(tz)s
            GROUP BY d.series_id, d.day""", {"tz": tz, "rule": RULE_8H_MAX})
+
+
+def _analyze_after_bulk(cur: psycopg.Cursor, dirty_table: str) -> None:
+    """Fresh statistics before joining rows just written: after a history load the planner would otherwise
+    think `aggregate` is tiny and pick a nested loop that is quadratic in the number of days."""
+    cur.execute(f"ANALYZE {dirty_table}")
+    if cur.execute(f"SELECT count(*) > 1000 FROM {dirty_table}").fetchone()[0]:
+        cur.execute("ANALYZE aggregate")
 
 
 def _months(cur: psycopg.Cursor, tz: str) -> None:
