@@ -49,7 +49,8 @@ def encode_batch(records: list[FrameRecord]) -> bytes:
 
 
 def decode_batch(payload: bytes) -> list[FrameRecord]:
-    return [FrameRecord(**json.loads(line)) for line in payload.decode("utf-8").splitlines() if line]
+    # "\n" only: str.splitlines() also splits at U+0085 and U+2028, which latin-1 frames and CP text may hold
+    return [FrameRecord(**json.loads(line)) for line in payload.decode("utf-8").split("\n") if line]
 
 
 async def ensure_stream(js: JetStreamContext, stream: str) -> None:
