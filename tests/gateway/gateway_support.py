@@ -9,12 +9,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
+import pytest
+
+from ecomon.ingest.hj212.codec import Packet
 
 ECOMON = str(Path(sys.executable).with_name("ecomon"))
 PASSWORD = "Pw9k2Z"  # HJ 212-2017 Table 3: PW has 6 characters
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+INTERVAL = {"2051": "minute", "2061": "hour", "2011": "raw", "2031": "day"}
 
 
 def free_port() -> int:
@@ -35,19 +42,34 @@ def wait_for(check: Callable[[], bool], timeout: float = 30.0, what: str = "cond
 class Services:
     """The gateway and writer processes of one test module."""
 
-    def __init__(self, stream: str, port: int, log_dir: Path) -> None:
-        self.stream, self.port, self.log_dir = stream, port, log_dir
+    def __init__(self, stream: str, port: int, log_dir: Path, database_url: str,
+                 gateway_args: tuple[str, ...] = ()) -> None:
+        self.stream, self.port, self.log_dir, self.database_url = stream, port, log_dir, database_url
+        self.gateway_args = gateway_args
         self.gateway: subprocess.Popen[bytes] | None = None
         self.writer: subprocess.Popen[bytes] | None = None
         self._writers = 0
+        self._gateways = 0
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of the services and of CLI calls: this module's database."""
+        return {**os.environ, "ECOMON_LOG_LEVEL": "INFO", "ECOMON_DATABASE_URL": self.database_url}
 
     def _spawn(self, *args: str, name: str) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"{name}.log").open("ab")
         return subprocess.Popen([ECOMON, "hj212", *args, "--stream", self.stream], stdout=log, stderr=log,
-                                env={**os.environ, "ECOMON_LOG_LEVEL": "INFO"})
+                                env=self.env)
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`ecomon hj212 …` against this module's database."""
+        return subprocess.run([ECOMON, "hj212", *args], capture_output=True, text=True, env=self.env, input=stdin,
+                              timeout=120, check=False)
 
     def start_gateway(self) -> None:
-        self.gateway = self._spawn("serve", "--host", "127.0.0.1", "--port", str(self.port), name="gateway")
+        self._gateways += 1
+        self.gateway = self._spawn("serve", "--host", "127.0.0.1", "--port", str(self.port), *self.gateway_args,
+                                   name=f"gateway{self._gateways}")
 
         def listening() -> bool:
             try:
@@ -60,6 +82,11 @@ class Services:
     def start_writer(self) -> None:
         self._writers += 1
         self.writer = self._spawn("writer", name=f"writer{self._writers}")
+
+    def kill_gateway(self) -> None:
+        assert self.gateway is not None
+        self.gateway.send_signal(signal.SIGKILL)
+        self.gateway.wait(10)
 
     def kill_writer(self) -> None:
         assert self.writer is not None
@@ -99,3 +126,45 @@ def register_stations(database_url: str, mn_prefix: str, count: int, password: s
             register_device(conn, mn, password, site_id=int(row[0]), updated_by="test")
             sites[mn] = int(row[0])
     return sites
+
+
+def stored(database_url: str, sites: dict[str, int]) -> dict[tuple[int, str, str, datetime], list[float]]:
+    """(site, parameter, interval, t) → the values stored (a list, so duplicates would show)."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            """SELECT s.site_id, s.parameter_code, s.interval_kind, o.t, o.value
+               FROM observation o JOIN series s ON s.id = o.series_id
+               WHERE s.site_id = ANY(%s)""", (list(sites.values()),)).fetchall()
+    found: dict[tuple[int, str, str, datetime], list[float]] = {}
+    for site_id, code, interval, t, value in rows:
+        found.setdefault((site_id, code, interval, t), []).append(value)
+    return found
+
+
+def expected(packets: list[Packet], sites: dict[str, int]) -> dict[tuple[int, str, str, datetime], float]:
+    out = {}
+    for p in packets:
+        view = p.view()
+        assert view.data_time is not None
+        t = view.data_time.replace(tzinfo=SHANGHAI)
+        for row in view.rows:
+            out[(sites[p.mn or ""], row.code, INTERVAL[p.cn or ""], t)] = row.value
+    return out
+
+
+def frames_archived(database_url: str, mns: list[str]) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM raw_frame WHERE mn = ANY(%s)", (mns,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def assert_exactly_once(database_url: str, sites: dict[str, int], acked: list[Packet]) -> None:
+    """Every value of every ACKed packet is stored, once, with the value sent."""
+    want = expected(acked, sites)
+    got = stored(database_url, sites)
+    missing = [k for k in want if k not in got]
+    assert not missing, f"{len(missing)} ACKed values missing, e.g. {missing[:3]}"
+    duplicated = {k: v for k, v in got.items() if len(v) != 1}
+    assert not duplicated
+    wrong = {k: (got[k], v) for k, v in want.items() if got[k][0] != pytest.approx(v)}
+    assert not wrong

@@ -8,58 +8,21 @@ import asyncio
 import socket
 import threading
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import psycopg
-import pytest
-from gateway_support import PASSWORD, Services, register_stations, wait_for
+from gateway_support import (
+    PASSWORD,
+    SHANGHAI,
+    Services,
+    assert_exactly_once,
+    frames_archived,
+    register_stations,
+    stored,
+    wait_for,
+)
 
 from ecomon.ingest.hj212.codec import Packet, Version, build, decode, encode
 from ecomon.ingest.hj212.simulator import SimResult, data_packet, device_mn, simulate
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-INTERVAL = {"2051": "minute", "2061": "hour", "2011": "raw", "2031": "day"}
-
-
-def stored(database_url: str, sites: dict[str, int]) -> dict[tuple[int, str, str, datetime], list[float]]:
-    """(site, parameter, interval, t) → the values stored (a list, so duplicates would show)."""
-    with psycopg.connect(database_url) as conn:
-        rows = conn.execute(
-            """SELECT s.site_id, s.parameter_code, s.interval_kind, o.t, o.value
-               FROM observation o JOIN series s ON s.id = o.series_id
-               WHERE s.site_id = ANY(%s)""", (list(sites.values()),)).fetchall()
-    found: dict[tuple[int, str, str, datetime], list[float]] = {}
-    for site_id, code, interval, t, value in rows:
-        found.setdefault((site_id, code, interval, t), []).append(value)
-    return found
-
-
-def expected(packets: list[Packet], sites: dict[str, int]) -> dict[tuple[int, str, str, datetime], float]:
-    out = {}
-    for p in packets:
-        view = p.view()
-        assert view.data_time is not None
-        t = view.data_time.replace(tzinfo=SHANGHAI)
-        for row in view.rows:
-            out[(sites[p.mn or ""], row.code, INTERVAL[p.cn or ""], t)] = row.value
-    return out
-
-
-def frames_archived(database_url: str, mns: list[str]) -> int:
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT count(*) FROM raw_frame WHERE mn = ANY(%s)", (mns,)).fetchone()
-    return int(row[0]) if row else 0
-
-
-def assert_exactly_once(database_url: str, sites: dict[str, int], result: SimResult) -> None:
-    want = expected(result.acked_packets, sites)
-    got = stored(database_url, sites)
-    missing = [k for k in want if k not in got]
-    assert not missing, f"{len(missing)} ACKed values missing, e.g. {missing[:3]}"
-    duplicated = {k: v for k, v in got.items() if len(v) != 1}
-    assert not duplicated
-    wrong = {k: (got[k], v) for k, v in want.items() if got[k][0] != pytest.approx(v)}
-    assert not wrong
 
 
 def exchange(port: int, packet: Packet) -> Packet:
@@ -74,21 +37,21 @@ def exchange(port: int, packet: Packet) -> Packet:
 
 
 def test_every_acked_minute_and_hour_value_is_stored_exactly_once(services: Services,
-                                                                 platform_env: dict[str, str]) -> None:
-    sites = register_stations(platform_env["database_url"], "B1", 4)
+                                                                 gateway_env: dict[str, str]) -> None:
+    sites = register_stations(gateway_env["database_url"], "B1", 4)
     start = datetime(2026, 3, 1, 7, 0)  # 75 minutes: hour 07 is complete, so each device also sends one 2061
     result = asyncio.run(simulate("127.0.0.1", services.port, devices=4, minutes=75, password=PASSWORD,
                                   mn_prefix="B1", start=start))
     assert (result.sent, result.acked, result.refused, result.timeouts) == (4 * 76, 4 * 76, 0, 0)
-    wait_for(lambda: frames_archived(platform_env["database_url"], list(sites)) >= result.sent, 30,
+    wait_for(lambda: frames_archived(gateway_env["database_url"], list(sites)) >= result.sent, 30,
              "the writer to archive every frame")
-    assert_exactly_once(platform_env["database_url"], sites, result)
-    assert len(stored(platform_env["database_url"], sites)) == 4 * 76 * 6
+    assert_exactly_once(gateway_env["database_url"], sites, result.acked_packets)
+    assert len(stored(gateway_env["database_url"], sites)) == 4 * 76 * 6
 
 
 def test_wrong_password_is_refused_with_qnrtn_3_and_archived(services: Services,
-                                                             platform_env: dict[str, str]) -> None:
-    sites = register_stations(platform_env["database_url"], "B2", 1)
+                                                             gateway_env: dict[str, str]) -> None:
+    sites = register_stations(gateway_env["database_url"], "B2", 1)
     mn = device_mn("B2", 1)
     packet = data_packet("2051", mn, "wrong1", datetime(2026, 3, 2, 10, 0), {"a34004": 12.0},
                          datetime(2026, 3, 2, 10, 0, 5))
@@ -98,7 +61,7 @@ def test_wrong_password_is_refused_with_qnrtn_3_and_archived(services: Services,
                           datetime(2026, 3, 2, 10, 0, 6))
     answer = exchange(services.port, unknown)
     assert (answer.cn, answer.cp.get("QnRtn")) == ("9011", "4")
-    with psycopg.connect(platform_env["database_url"]) as conn:
+    with psycopg.connect(gateway_env["database_url"]) as conn:
         def archived() -> list[tuple[str, str]]:
             return conn.execute("SELECT mn, reject_reason FROM raw_frame WHERE mn LIKE 'B2%%' ORDER BY id"
                                 ).fetchall()
@@ -106,49 +69,49 @@ def test_wrong_password_is_refused_with_qnrtn_3_and_archived(services: Services,
         assert archived() == [(mn, f"wrong password for MN {mn}"), (device_mn("B2", 99),
                                                                      f"unknown MN {device_mn('B2', 99)!r}")]
         assert conn.execute("SELECT frame FROM raw_frame WHERE mn = %s", (mn,)).fetchone() == (encode(packet),)
-    assert stored(platform_env["database_url"], sites) == {}
+    assert stored(gateway_env["database_url"], sites) == {}
 
 
 def test_resent_packet_is_acked_twice_archived_twice_stored_once(services: Services,
-                                                                 platform_env: dict[str, str]) -> None:
-    sites = register_stations(platform_env["database_url"], "B3", 1)
+                                                                 gateway_env: dict[str, str]) -> None:
+    sites = register_stations(gateway_env["database_url"], "B3", 1)
     mn = device_mn("B3", 1)
     values = {"a34004": 31.0, "a21026": 6.0}
     first = data_packet("2061", mn, PASSWORD, datetime(2026, 3, 3, 9, 0), values, datetime(2026, 3, 3, 10, 0, 1))
     again = data_packet("2061", mn, PASSWORD, datetime(2026, 3, 3, 9, 0), values, datetime(2026, 3, 3, 10, 5, 1))
     assert exchange(services.port, first).cn == "9014"
     assert exchange(services.port, again).cn == "9014"
-    wait_for(lambda: frames_archived(platform_env["database_url"], [mn]) == 2, 30, "both frames archived")
-    got = stored(platform_env["database_url"], sites)
+    wait_for(lambda: frames_archived(gateway_env["database_url"], [mn]) == 2, 30, "both frames archived")
+    got = stored(gateway_env["database_url"], sites)
     t = datetime(2026, 3, 3, 9, 0, tzinfo=SHANGHAI)
     assert got == {(sites[mn], "a34004", "hour", t): [31.0], (sites[mn], "a21026", "hour", t): [6.0]}
 
 
 def test_writer_killed_mid_run_loses_and_duplicates_nothing(services: Services,
-                                                            platform_env: dict[str, str]) -> None:
-    sites = register_stations(platform_env["database_url"], "B4", 6)
+                                                            gateway_env: dict[str, str]) -> None:
+    sites = register_stations(gateway_env["database_url"], "B4", 6)
     outcome: list[SimResult] = []
     run = threading.Thread(target=lambda: outcome.append(asyncio.run(simulate(
         "127.0.0.1", services.port, devices=6, minutes=120, password=PASSWORD, mn_prefix="B4",
         start=datetime(2026, 3, 4, 0, 0)))))
     run.start()
-    wait_for(lambda: frames_archived(platform_env["database_url"], list(sites)) > 50, 30, "writing to start")
+    wait_for(lambda: frames_archived(gateway_env["database_url"], list(sites)) > 50, 30, "writing to start")
     services.kill_writer()
-    killed_at = frames_archived(platform_env["database_url"], list(sites))
+    killed_at = frames_archived(gateway_env["database_url"], list(sites))
     services.start_writer()
     run.join(120)
     result = outcome[0]
     assert result.acked == result.sent == 6 * 122
     assert killed_at < result.sent, "the writer finished before it was killed; the test proves nothing"
-    wait_for(lambda: frames_archived(platform_env["database_url"], list(sites)) >= result.sent, 60,
+    wait_for(lambda: frames_archived(gateway_env["database_url"], list(sites)) >= result.sent, 60,
              "the restarted writer to catch up")
-    assert frames_archived(platform_env["database_url"], list(sites)) == result.sent
-    assert_exactly_once(platform_env["database_url"], sites, result)
+    assert frames_archived(gateway_env["database_url"], list(sites)) == result.sent
+    assert_exactly_once(gateway_env["database_url"], sites, result.acked_packets)
 
 
 def test_undecodable_frame_is_archived_with_reason_and_heartbeat_gets_9013(services: Services,
-                                                                         platform_env: dict[str, str]) -> None:
-    register_stations(platform_env["database_url"], "B5", 1)
+                                                                         gateway_env: dict[str, str]) -> None:
+    register_stations(gateway_env["database_url"], "B5", 1)
     mn = device_mn("B5", 1)
     good = data_packet("2051", mn, PASSWORD, datetime(2026, 3, 5, 10, 0), {"a34004": 12.0},
                        datetime(2026, 3, 5, 10, 1))
@@ -159,7 +122,7 @@ def test_undecodable_frame_is_archived_with_reason_and_heartbeat_gets_9013(servi
         s.sendall(broken + encode(heartbeat))
         answer = decode(s.recv(4096), lenient=True)  # nothing for the broken frame (HJ 212-2017 §6.5: discard)
     assert (answer.cn, answer.qn) == ("9013", heartbeat.qn)
-    with psycopg.connect(platform_env["database_url"]) as conn:
+    with psycopg.connect(gateway_env["database_url"]) as conn:
         def archived() -> list[tuple[bytes, str | None]]:
             return conn.execute("SELECT frame, reject_reason FROM raw_frame WHERE frame = %s OR mn = %s ORDER BY id",
                                 (broken, mn)).fetchall()
@@ -172,12 +135,12 @@ def test_undecodable_frame_is_archived_with_reason_and_heartbeat_gets_9013(servi
 
 
 def test_a_batch_the_database_refuses_does_not_hold_back_other_batches(services: Services,
-                                                                        platform_env: dict[str, str]) -> None:
+                                                                        gateway_env: dict[str, str]) -> None:
     import nats
 
     from ecomon.ingest.hj212.stream import FrameRecord, encode_batch, subject
 
-    sites = register_stations(platform_env["database_url"], "B6", 1)
+    sites = register_stations(gateway_env["database_url"], "B6", 1)
     mn = device_mn("B6", 1)
 
     def record(site_id: int, hour: int) -> FrameRecord:
@@ -187,7 +150,7 @@ def test_a_batch_the_database_refuses_does_not_hold_back_other_batches(services:
                            mn, "2061", None, None)
 
     async def publish() -> None:
-        nc = await nats.connect(platform_env["nats_url"])
+        nc = await nats.connect(gateway_env["nats_url"])
         js = nc.jetstream()
         await js.publish(subject(services.stream), encode_batch([record(2_000_000_000, 1)]),
                          headers={"Nats-Msg-Id": "poison-B6"})  # no such site: the FK refuses it
@@ -196,6 +159,6 @@ def test_a_batch_the_database_refuses_does_not_hold_back_other_batches(services:
         await nc.close()
 
     asyncio.run(publish())
-    wait_for(lambda: frames_archived(platform_env["database_url"], [mn]) == 1, 30, "the good batch to be stored")
+    wait_for(lambda: frames_archived(gateway_env["database_url"], [mn]) == 1, 30, "the good batch to be stored")
     t = datetime(2026, 3, 6, 2, tzinfo=SHANGHAI)
-    assert stored(platform_env["database_url"], sites) == {(sites[mn], "a34004", "hour", t): [22.0]}
+    assert stored(gateway_env["database_url"], sites) == {(sites[mn], "a34004", "hour", t): [22.0]}

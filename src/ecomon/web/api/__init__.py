@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from ecomon.web.api import aggregates, ingest, observations, opendata, parameters, push, sites
 from ecomon.web.api import alarms as alarms_api
+from ecomon.web.api import devices as devices_api
 from ecomon.web.api import evaluation as evaluation_api
 from ecomon.web.api import review as review_api
 from ecomon.web.auth import routes as auth_routes
@@ -15,3 +16,4 @@ for module in (auth_routes, sites, parameters, observations, aggregates, ingest,
 router.include_router(review_api.router)
 router.include_router(alarms_api.router)
 router.include_router(evaluation_api.router)
+router.include_router(devices_api.router)

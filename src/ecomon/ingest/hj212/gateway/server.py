@@ -146,7 +146,8 @@ class Gateway:
         self.local_tz = local_tz
         self.db, self.config, self.master_key = db, config or SessionConfig(), master_key
         self.counts: Counter[str] = Counter()
-        self.dispatcher = CommandDispatcher(db, self.config, self.zone, self._command_finished)
+        self.dispatcher = CommandDispatcher(db, self.config, self.zone, self._command_finished,
+                                            lambda link: self._refresh_keys(link.mn))
         self.gaps = GapScanner(db, self.config, local_tz)
         self.sessions: set[_Session] = set()
         self.sites: dict[int, int] = {}  # connected device id → its site (gap scan)
@@ -238,7 +239,7 @@ class Gateway:
             packet = _decode(frame, known)
         except Hj212Error as exc:
             self.counts["rejected_undecodable"] += 1
-            self._archive(session, frame, None, f"undecodable: {exc}", known.id if known else None)
+            self._archive(session, frame, None, f"undecodable: {exc}")
             return []
         auth = await self.directory.authenticate(packet.mn, packet.pw)
         device = auth.device

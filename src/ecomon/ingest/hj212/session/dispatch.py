@@ -53,11 +53,17 @@ class _InFlight:
 
 
 Finished = Callable[[Link, OpenCommand, Resolution], Awaitable[None]]
+Refresh = Callable[[Link], Awaitable[None]]
 
 
 class CommandDispatcher:
-    def __init__(self, db: Db, config: SessionConfig, zone: ZoneInfo, on_finished: Finished) -> None:
+    """`on_finished` runs after a command's final reply; `refresh_keys` re-reads a link's keys before a key is
+    sent (the rotation was started elsewhere, e.g. by the CLI)."""
+
+    def __init__(self, db: Db, config: SessionConfig, zone: ZoneInfo, on_finished: Finished,
+                 refresh_keys: Refresh) -> None:
         self.db, self.config, self.zone, self.on_finished = db, config, zone, on_finished
+        self.refresh_keys = refresh_keys
         self.links: dict[int, Link] = {}
         self._inflight: dict[int, _InFlight] = {}  # device id → its command in flight
         self._last_qn = datetime.min
@@ -95,6 +101,7 @@ class CommandDispatcher:
         qn = qn or self.next_qn()
         cp = dict(command.cp)
         if command.origin == "key_rotation":
+            await self.refresh_keys(link)
             if link.pending_key is None or link.key is None:
                 await self.db(SessionStore.finish, command.id, "cancelled",
                               "no pending key, or no current key to protect it (set the first key at installation)")
@@ -108,10 +115,10 @@ class CommandDispatcher:
         except ValueError as exc:  # Hj212Error: the operator's CP does not make a conforming packet
             await self.db(SessionStore.finish, command.id, "failed", f"cannot encode: {exc}")
             return
+        now = time.monotonic()  # in flight before the write: the device may answer before mark_sent returns
+        self._inflight[link.device_id] = _InFlight(command, link, qn, now, now, attempts + 1)
         link.write(frame)
         await self.db(SessionStore.mark_sent, command.id, qn, link.connection_id, cp)
-        now = time.monotonic()
-        self._inflight[link.device_id] = _InFlight(command, link, qn, now, now, attempts + 1)
         log.info("sent CN %s (command %d, %s) to %s, attempt %d", command.cn, command.id, command.origin, link.mn,
                  attempts + 1)
 

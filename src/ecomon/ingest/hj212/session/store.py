@@ -39,6 +39,13 @@ COMMAND_COLUMNS = ("id, cn, cp, origin, state, qn, attempts, qn_rtn, exe_rtn, re
 T = TypeVar("T")
 QUEUE_SQL = ("INSERT INTO device_command (device_id, cn, cp, origin, requested_by) VALUES (%s, %s, %s, %s, %s) "
              "RETURNING id")
+DETAIL_SQL = {
+    "reports": "SELECT cn, pol_id, data_time, cp, received_at FROM device_report WHERE device_id = %s ORDER BY cn",
+    "events": "SELECT at, kind, detail FROM device_event WHERE device_id = %s ORDER BY at DESC LIMIT 50",
+    "commands": f"SELECT {COMMAND_COLUMNS} FROM device_command WHERE device_id = %s ORDER BY id DESC LIMIT 50",
+    "gaps": "SELECT interval_kind, begin_time, end_time, missing, state, attempts, command_id, detected_at, closed_at"
+            " FROM gap_request WHERE device_id = %s ORDER BY begin_time DESC LIMIT 50",
+}
 
 
 @dataclass(frozen=True, slots=True)
