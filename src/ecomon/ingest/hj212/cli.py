@@ -102,16 +102,12 @@ def crc_command(segments: Annotated[list[str] | None, typer.Argument(
 @hj212_app.command("serve")
 def serve_command(host: Annotated[str | None, typer.Option(help="Listen address (default: gateway_host).")] = None,
                   port: Annotated[int | None, typer.Option(help="TCP port (default: gateway_port, 9212).")] = None,
-                  stream: Annotated[str, typer.Option(help="JetStream stream name.")] = "HJ212",
-                  clock_bound: Annotated[float, typer.Option(help="Seconds of device clock drift before 1012.")] = 60.0,
-                  gap_scan: Annotated[float, typer.Option(help="Seconds between gap scans.")] = 300.0) -> None:
+                  stream: Annotated[str, typer.Option(help="JetStream stream name.")] = "HJ212") -> None:
     """HJ 212 网关 / gateway: accept devices over TCP, ACK data once it is durable on the bus."""
     import asyncio
 
     from ecomon.config import get_settings
     from ecomon.ingest.hj212.gateway.server import serve
-    from ecomon.ingest.hj212.session.config import SessionConfig
-    from ecomon.ingest.hj212.session.keys import installation_key
     from ecomon.runtime.engines import Engines
 
     settings = get_settings()
@@ -119,9 +115,7 @@ def serve_command(host: Annotated[str | None, typer.Option(help="Listen address 
     _logging(settings.log_level)
     asyncio.run(_until_signal(serve(host or settings.gateway_host, port or settings.gateway_port,
                                     nats_url=engines.nats_url(), database_url=engines.database_url(),
-                                    local_tz=settings.timezone, stream=stream,
-                                    session=SessionConfig(clock_bound_s=clock_bound, gap_scan_s=gap_scan),
-                                    master_key=installation_key(settings.home_path))))
+                                    local_tz=settings.timezone, stream=stream)))
 
 
 @hj212_app.command("writer")
@@ -138,33 +132,6 @@ def writer_command(stream: Annotated[str, typer.Option(help="JetStream stream na
     _logging(settings.log_level)
     asyncio.run(_until_signal(run_writer(engines.nats_url(), engines.database_url(), stream=stream,
                                          local_tz=settings.timezone)))
-
-
-@hj212_app.command("simulate")
-def simulate_command(devices: Annotated[int, typer.Option(min=1, help="Number of stations.")] = 10,
-                     minutes: Annotated[int, typer.Option(min=1, help="Minutes of data per station.")] = 60,
-                     host: Annotated[str, typer.Option(help="Gateway address.")] = "127.0.0.1",
-                     port: Annotated[int | None, typer.Option(help="Gateway port (default: gateway_port).")] = None,
-                     password: Annotated[str, typer.Option(help="PW of every simulated device.")] = "123456",
-                     mn_prefix: Annotated[str, typer.Option(help="MN = prefix + zero-padded number (24).")] = "A0",
-                     ) -> None:
-    """模拟空气站 / simulated air stations: send 2051/2061 packets and count the 9014 ACKs (JSON summary)."""
-    import asyncio
-    import time
-
-    from ecomon.config import get_settings
-    from ecomon.ingest.hj212.simulator import simulate
-
-    settings = get_settings()
-    began = time.perf_counter()
-    result = asyncio.run(simulate(host, port or settings.gateway_port, devices=devices, minutes=minutes,
-                                  password=password, mn_prefix=mn_prefix, local_tz=settings.timezone))
-    seconds = time.perf_counter() - began
-    typer.echo(json.dumps({"devices": devices, "sent": result.sent, "acked": result.acked,
-                           "refused": result.refused, "timeouts": result.timeouts, "seconds": round(seconds, 3),
-                           "acked_per_s": round(result.acked / seconds, 1) if seconds else None}))
-    if result.acked != result.sent:
-        raise typer.Exit(1)
 
 
 async def _until_signal(main: Coroutine[Any, Any, None]) -> None:
@@ -192,7 +159,7 @@ def register(app: typer.Typer) -> None:
     from ecomon.ingest.hj212.forward.cli import forward_app
 
     hj212_app.add_typer(forward_app, name="forward")
-    from ecomon.ingest.hj212.session.cli import register_session_commands
+    from ecomon.ingest.hj212.simulate_cli import simulate_command
 
-    register_session_commands(hj212_app)
+    hj212_app.command("simulate")(simulate_command)
     app.add_typer(hj212_app, name="hj212")
