@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from ecomon.web.api.common import csv_cell
@@ -179,4 +179,18 @@ async def request_key(body: SignupBody, request: Request, conn: Conn) -> IssuedK
         raise ApiError(429 if exc.code == "rate_limited" else 422, exc.code, str(exc)) from None
     await conn.commit()
     return IssuedKeyOut(token_id=issued.token_id, token=issued.token, scopes=["read"], expires_at=issued.expires_at,
-                        revoke=f"DELETE /api/v1/auth/tokens/{issued.token_id} with the key as Bearer token")
+                        revoke="POST /api/v1/opendata/keys/revoke with {\"token\": <the key>}")
+
+
+class RevokeBody(BaseModel):
+    token: CleanStr = Field(min_length=1, max_length=200, description="the key to revoke")
+
+
+@router.post("/keys/revoke", summary="吊销开放接口密钥 / revoke a key by presenting it", status_code=204,
+             response_class=Response)
+async def revoke_key(body: RevokeBody, request: Request, conn: Conn) -> Response:
+    """Whoever holds a key may end it (proof of possession), even a read-only one that cannot write."""
+    if await accounts.revoke_token_value(conn, body.token, request.client.host if request.client else None) is None:
+        raise ApiError(404, "unknown_token", "no active key with this value")
+    await conn.commit()
+    return Response(status_code=204)

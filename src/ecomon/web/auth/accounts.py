@@ -182,3 +182,14 @@ async def revoke_token(conn: AsyncConnection, principal: Principal, token_id: in
     if row is not None:
         await audit.record(conn, principal.username, "token.revoke", f"token:{token_id}", ip=ip)
     return row is not None
+
+
+async def revoke_token_value(conn: AsyncConnection, token: str, ip: str | None) -> int | None:
+    """Revoke the token whose holder presents it (proof of possession); its id, or None if not active."""
+    row = await (await conn.execute(
+        """UPDATE api_token t SET revoked_at = now() FROM app_user u
+           WHERE u.id = t.user_id AND t.token_hash = %s AND t.revoked_at IS NULL RETURNING t.id, u.username""",
+        (digest(token),))).fetchone()
+    if row is not None:
+        await audit.record(conn, row[1], "token.revoke", f"token:{row[0]}", ip=ip)
+    return row[0] if row else None
