@@ -48,3 +48,19 @@ def db(evaluation_url: str) -> Iterator[psycopg.Connection]:
     finally:
         conn.rollback()
         conn.close()
+
+
+@pytest.fixture(scope="session")
+def evaluated(evaluation_url: str) -> str:
+    """March 2013 and March 2014 evaluated under the rules in force (HJ 633-2012)."""
+    import datetime as dt
+
+    from ecomon.evaluation import runner
+    from ecomon.store.db import connect
+
+    with connect(evaluation_url) as conn:
+        for year in (2013, 2014):
+            runner.run(conn, dt.date(year, 3, 1), dt.date(year, 3, 31), TZ)
+        conn.execute("DELETE FROM evaluation_dirty")
+        conn.commit()
+    return evaluation_url

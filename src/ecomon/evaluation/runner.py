@@ -79,7 +79,8 @@ def assess_periods(conn: psycopg.Connection, stations: Stations, first: dt.date,
     daily = inputs.daily_inputs(conn, stations.ids, year_first, year_last, tz)
     month_first = first.replace(day=1)
     written = 0
-    months = daily.filter((pl.col("date") >= month_first) & (pl.col("date") <= last))
+    month_last = assessment.period_end("month", last)
+    months = daily.filter((pl.col("date") >= month_first) & (pl.col("date") <= month_last))
     if months.height:
         written += assessment.store(conn, assessment.assess(months, stations.frame, "month", rule_set=rule_set))
     if daily.height:
