@@ -128,6 +128,14 @@ class FieldUnit:
         return [await self.upload(part) for part in split(packet, max_segment)]
 
     async def _read_loop(self, reader: asyncio.StreamReader) -> None:
+        try:
+            await self._read_frames(reader)
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            for waiter in self._waiting.values():  # the link is gone: nobody will answer these
+                if not waiter.done():
+                    waiter.set_exception(ConnectionError("link closed"))
+
+    async def _read_frames(self, reader: asyncio.StreamReader) -> None:
         while True:
             frame = await reader.readuntil(b"\r\n")
             while missing_bytes(frame) and self.key is not None:
