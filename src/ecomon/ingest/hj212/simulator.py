@@ -284,8 +284,9 @@ class Device:
     """One simulated field unit: its clock, connection, faults and counters."""
 
     def __init__(self, host: str, port: int, station: Station, result: SimResult, faults: Faults, seed: int,
-                 timeout: float) -> None:
+                 timeout: float, zone: ZoneInfo) -> None:
         self.host, self.port, self.station, self.result, self.faults = host, port, station, result, faults
+        self.zone = zone  # field units in China keep Beijing time
         self.rng = random.Random(seed)
         self.timeout = timeout
         self.drift = timedelta(seconds=faults.clock_drift_s)
@@ -294,7 +295,7 @@ class Device:
 
     def clock(self) -> datetime:
         """Device time (local), strictly increasing by at least 1 ms so QNs are unique."""
-        now = datetime.now() + self.drift
+        now = self._local_now() + self.drift
         self._qn_last = max(now, self._qn_last + timedelta(milliseconds=1))
         return self._qn_last
 
@@ -356,7 +357,7 @@ class Device:
             await self.link.write(encode(self._reply(request, "9011", {"QnRtn": "1"})))
             if request.cn == "1012" and "SystemTime" in request.cp:
                 with contextlib.suppress(Hj212Error):
-                    self.drift = parse_time(request.cp["SystemTime"], "SystemTime") - datetime.now()
+                    self.drift = parse_time(request.cp["SystemTime"], "SystemTime") - self._local_now()
                     self.result.clock_set += 1
             elif request.cn in ("2051", "2061") and {"BeginTime", "EndTime"} <= request.cp.keys():
                 await self._history(request)
@@ -374,6 +375,9 @@ class Device:
             self.result.resent += await self.upload(request.cn or "", when)
             when += step
 
+    def _local_now(self) -> datetime:
+        return datetime.now(self.zone).replace(tzinfo=None)
+
     def _reply(self, request: Packet, cn: str, cp: dict[str, str]) -> Packet:
         return build(cn, cp, version=Version.HJ212_2017, st=ST[self.station.kind], pw=self.station.password,
                      mn=self.station.mn, qn=request.qn)
@@ -390,10 +394,11 @@ async def run_stations(host: str, port: int, stations: list[Station], *, start: 
                        result: SimResult | None = None) -> SimResult:
     """Run the stations concurrently from `start` (naive local time) for `minutes` (None: until cancelled)."""
     result = result if result is not None else SimResult()
-    pace = Pace(speed, start, ZoneInfo(local_tz))
+    zone = ZoneInfo(local_tz)
+    pace = Pace(speed, start, zone)
     # Stations do not all log in within the same millisecond: spread the first packets (each costs the gateway one
     # argon2 verification) over `ramp_s_per_device` each.
-    devices = [Device(host, port, s, result, faults, n, timeout) for n, s in enumerate(stations)]
+    devices = [Device(host, port, s, result, faults, n, timeout, zone) for n, s in enumerate(stations)]
     await asyncio.gather(*(d.run(start, minutes, pace, delay=n * ramp_s_per_device) for n, d in enumerate(devices)))
     return result
 
