@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from ecomon.web.api import aggregates, ingest, observations, opendata, parameters, push, sites
+from ecomon.web.api import imports, registry_admin
 from ecomon.web.api import alarms as alarms_api
 from ecomon.web.api import devices as devices_api
 from ecomon.web.api import evaluation as evaluation_api
@@ -17,3 +18,5 @@ router.include_router(review_api.router)
 router.include_router(alarms_api.router)
 router.include_router(evaluation_api.router)
 router.include_router(devices_api.router)
+router.include_router(registry_admin.router)
+router.include_router(imports.router)

@@ -6,10 +6,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ecomon.web.pages import assets, portal
+from ecomon.web.pages import console
 
 
 def install_pages(app: FastAPI) -> None:
     """Page routers first, then /static (the vendor route must win over the static mount)."""
     app.include_router(assets.router)
     app.include_router(portal.router)
+    app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=assets.STATIC_DIR), name="static")

@@ -1,0 +1,134 @@
+"""Every console page over HTTP: login redirect, status, language, and region scope (a county user sees only its
+county's sites on every page)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.console.console_world import CHAOYANG, CHAOYANG_SITES
+
+pytestmark = pytest.mark.engines
+
+ALL_SITES = {"Aotizhongxin", "Changping", "Dingling", "Dongsi", "Guanyuan", "Gucheng", "Huairou", "Nongzhanguan",
+             "Shunyi", "Tiantan", "Wanliu", "Wanshouxigong"}
+PAGES = ("/console", "/console/ranking", "/console/registry/site", "/console/registry/enterprise",
+         "/console/registry/outlet", "/console/registry/device", "/console/coverage",
+         "/console/coverage?plan=chongqing", "/console/data/series", "/console/data/series?site=Dongsi",
+         "/console/data/series?site=Dongsi&interval=day", "/console/data/ingest", "/console/data/import",
+         "/console/review", "/console/alarms", "/console/alarms?status=confirmed", "/console/reports",
+         "/console/sites/Dongsi")
+
+
+def _sites_in(html: str) -> set[str]:
+    return set(re.findall(r'data-site="([^"]+)"', html)) & ALL_SITES
+
+
+def test_pages_need_a_login(app_client) -> None:
+    app_client.cookies.clear()
+    for path in PAGES:
+        response = app_client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/console/login?next=%2Fconsole"), path
+
+
+def test_login_page_in_chinese_and_english(app_client) -> None:
+    page = app_client.get("/console/login")
+    assert page.status_code == 200 and "工作人员登录" in page.text and 'lang="zh-CN"' in page.text
+    english = app_client.get("/console/login?lang=en")
+    assert "Staff login" in english.text and 'lang="en"' in english.text
+    assert app_client.cookies.get("ecomon_lang") == "en"
+    app_client.cookies.delete("ecomon_lang")
+
+
+def test_login_page_never_redirects_outside_the_console(app_client) -> None:
+    page = app_client.get("/console/login", params={"next": "https://evil.example/x"})
+    assert 'data-next="/console"' in page.text
+    page = app_client.get("/console/login", params={"next": "//evil.example"})
+    assert 'data-next="/console"' in page.text
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_for_the_administrator(sessions, path: str) -> None:
+    response = sessions["admin"].client.get(path)
+    assert response.status_code == 200, (path, response.text[:500])
+    assert "<html" in response.text and "admin" in response.text
+
+
+@pytest.mark.parametrize("path", PAGES[:-1])
+def test_every_page_renders_for_a_county_user(sessions, path: str) -> None:
+    response = sessions["chaoyang"].client.get(path)
+    assert response.status_code == 200, (path, response.text[:500])
+
+
+def test_overview_shows_every_site_to_the_national_user(sessions) -> None:
+    html = sessions["admin"].client.get("/console").text
+    assert _sites_in(html) == ALL_SITES
+    markers = re.search(r'<script type="application/json" id="console-markers">(.*?)</script>', html, re.S)
+    assert markers and markers.group(1).count('"code"') == 12
+    assert "#" in markers.group(1) and "AQI" in markers.group(1)
+
+
+def test_county_user_sees_only_its_county(sessions) -> None:
+    client = sessions["chaoyang"].client
+    for path in ("/console", "/console/ranking", "/console/registry/site", "/console/data/series",
+                 "/console/review"):
+        html = client.get(path).text
+        assert _sites_in(html) <= CHAOYANG_SITES, path
+        assert not any(f">{code}<" in html or f'"{code}"' in html for code in ALL_SITES - CHAOYANG_SITES), path
+    assert _sites_in(client.get("/console").text) == CHAOYANG_SITES
+    assert client.get("/console/sites/Dongsi").status_code == 404
+    assert client.get("/console/sites/Aotizhongxin").status_code == 200
+    series = client.get("/console/data/series", params={"site": "Dongsi"}).text
+    assert 'data-testid="series-table"' not in series and "outside your access scope" in series
+
+
+def test_district_filter(sessions) -> None:
+    html = sessions["admin"].client.get("/console", params={"district": CHAOYANG}).text
+    assert _sites_in(html) == CHAOYANG_SITES
+    bad = sessions["admin"].client.get("/console", params={"district": "x' OR 1=1"})
+    assert bad.status_code == 422
+
+
+def test_ranking_orders_by_aqi(sessions) -> None:
+    html = sessions["admin"].client.get("/console/ranking").text
+    values = [int(v) for v in re.findall(r"AQI (\d+)", html)]
+    assert len(values) == 12 and values == sorted(values)
+
+
+def test_site_page_lists_latest_values_and_history_hooks(sessions) -> None:
+    html = sessions["admin"].client.get("/console/sites/Dongsi").text
+    assert 'data-key="a34004/hour"' in html and 'data-live="/console/sites/Dongsi/live"' in html
+    assert 'id="chart-form"' in html and 'data-site="Dongsi"' in html
+
+
+def test_live_stream_refuses_sites_outside_scope(sessions) -> None:
+    assert sessions["chaoyang"].client.get("/console/sites/Dongsi/live").status_code == 404
+
+
+def test_series_page_shows_values_with_qc_flags(sessions) -> None:
+    html = sessions["admin"].client.get("/console/data/series", params={
+        "site": "Dongsi", "parameter": "PM2.5", "from": "2016-02-29", "to": "2016-03-01"}).text
+    rows = re.findall(r'<tr class="qc-(\d)">', html)
+    assert len(rows) == 24, len(rows)
+    assert 'id="series-rows"' in html
+
+
+def test_ingest_log_lists_the_seed_import(sessions) -> None:
+    html = sessions["admin"].client.get("/console/data/ingest").text
+    assert "last-days.csv" in html
+
+
+def test_reviewer_cannot_open_the_import_page_or_edit_the_registry(sessions) -> None:
+    client = sessions["viewer"].client
+    assert client.get("/console/data/import").status_code == 403
+    registry = client.get("/console/registry/site").text
+    assert 'data-testid="add-form"' not in registry
+
+
+def test_language_switch_keeps_english(sessions) -> None:
+    client = sessions["viewer"].client
+    assert "Monitoring sites overview" in client.get("/console?lang=en").text
+    assert "Monitoring sites overview" in client.get("/console").text
+    assert "监测点位总览" in client.get("/console?lang=zh").text
