@@ -454,7 +454,8 @@ async def serve(host: str, port: int, *, nats_url: str, database_url: str, local
                       master_key)
     batch_task = asyncio.create_task(batcher.run())
     upkeep = asyncio.create_task(gateway.run_periodic())
-    server = await asyncio.start_server(gateway.handle, host, port, limit=limits.max_frame)
+    # SO_REUSEPORT: more gateway processes on the same port share the connections (no shared state).
+    server = await asyncio.start_server(gateway.handle, host, port, limit=limits.max_frame, reuse_port=True)
     log.info("HJ 212 gateway listening on %s:%d (stream %s)", host, port, stream)
     if started:
         started.set()
