@@ -71,10 +71,11 @@ def classify_sections(rows: list[tuple]) -> pl.DataFrame:
     ]
     return wide.with_columns(
         pl.Series("class_code", classes).cast(pl.Int8),
-        pl.Series("class", water.class_labels(classes), dtype=pl.Utf8),
-        pl.Series("status", water.status_words(classes), dtype=pl.Utf8),
-        pl.Series("target", water.class_labels(target), dtype=pl.Utf8),
-        pl.Series("compliant", np.where((target > 0) & (classes > 0), water.meets_target(classes, target), None),
+        pl.Series("class", water.class_labels(classes).tolist(), dtype=pl.Utf8),
+        pl.Series("status", water.status_words(classes).tolist(), dtype=pl.Utf8),
+        pl.Series("target", water.class_labels(target).tolist(), dtype=pl.Utf8),
+        pl.Series("compliant", [bool(ok) if judged else None for ok, judged in
+                                zip(water.meets_target(classes, target), (target > 0) & (classes > 0), strict=True)],
                   dtype=pl.Boolean),
         pl.Series("main_pollutants", worst, dtype=pl.Utf8),
     )

@@ -1,0 +1,121 @@
+"""The evaluation API and report downloads, scoped by region and role like every data route."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import timedelta
+
+import polars as pl
+import pytest
+from fastapi.testclient import TestClient
+
+USERS = {"admin": ("admin", None), "chaoyang": ("department", "110105"), "public_user": ("public", None)}
+
+
+async def _tokens(url: str) -> dict[str, str]:
+    from psycopg import AsyncConnection
+
+    from ecomon.web.auth import accounts
+    from ecomon.web.auth.credentials import random_password
+    from ecomon.web.auth.principal import Principal
+
+    tokens = {}
+    async with await AsyncConnection.connect(url) as conn:
+        for label, (role, region) in USERS.items():
+            user_id = await accounts.create_user(conn, accounts.NewUser(f"e_{label}", role, region),
+                                                 random_password(), "test")
+            principal = Principal(user_id, f"e_{label}", role, region, via="token", scopes=frozenset({"read"}))
+            _, tokens[label] = await accounts.create_token(conn, principal, "tests", ["read"], timedelta(hours=1),
+                                                           None)
+        await conn.commit()
+    return tokens
+
+
+@pytest.fixture(scope="module")
+def api(evaluated: str):
+    from ecomon.web.app import create_app
+
+    tokens = asyncio.run(_tokens(evaluated))
+    with TestClient(create_app(evaluated)) as client:
+        yield client, {label: {"Authorization": f"Bearer {token}"} for label, token in tokens.items()}
+
+
+def test_current_aqi_per_station_district_and_city(api):
+    client, auth = api
+    stations = client.get("/api/v1/aqi/current", headers=auth["admin"]).json()
+    assert stations["meta"]["found"] == 12
+    assert {r["t"][:10] for r in stations["results"]} == {"2014-03-31"}
+    assert all(r["rule_set"] == "HJ633-2012" for r in stations["results"])
+    city = client.get("/api/v1/aqi/current", params={"level": "city"}, headers=auth["admin"]).json()["results"]
+    assert [(r["region_code"], r["name_zh"], r["stations"]) for r in city] == [("110100", "北京市", 12)]
+    districts = client.get("/api/v1/aqi/current", params={"level": "district"}, headers=auth["admin"]).json()
+    assert districts["meta"]["found"] == 8
+
+
+def test_region_scope_limits_stations_regions_and_rankings(api):
+    client, auth = api
+    mine = client.get("/api/v1/aqi/current", headers=auth["chaoyang"]).json()["results"]
+    assert {r["site_code"] for r in mine} == {"Aotizhongxin", "Nongzhanguan"}       # the two 朝阳区 stations
+    assert client.get("/api/v1/aqi/current", params={"level": "city"}, headers=auth["chaoyang"]).json()[
+        "results"] == []                                                            # the city is above 朝阳区
+    ranking = client.get("/api/v1/rankings", params={"start": "2014-03", "level": "station"},
+                         headers=auth["chaoyang"]).json()["results"]
+    assert len(ranking) == 2
+    outside = client.get("/api/v1/aqi/daily", params={"site": "Dongsi", "from": "2014-03-01", "to": "2014-03-31"},
+                         headers=auth["chaoyang"])
+    assert outside.status_code == 404
+
+
+def test_public_sees_only_results_from_released_data(api, db):
+    client, auth = api
+    assert client.get("/api/v1/aqi/current", headers=auth["public_user"]).json()["results"] == []
+    assert client.get("/api/v1/aqi/current").json()["results"] == []               # anonymous
+    db.execute("UPDATE aqi_result SET review_state = 3 WHERE site_id = (SELECT id FROM site WHERE code = 'Dongsi')")
+    db.commit()
+    try:
+        visible = client.get("/api/v1/aqi/current").json()["results"]
+        assert [r["site_code"] for r in visible] == ["Dongsi"]
+        assert client.get("/api/v1/rankings", params={"start": "2014-03"}).json()["results"] == []
+    finally:
+        db.execute("UPDATE aqi_result SET review_state = 0 WHERE site_id = (SELECT id FROM site WHERE code = 'Dongsi')")
+        db.commit()
+
+
+def test_daily_series_and_rankings(api):
+    client, auth = api
+    series = client.get("/api/v1/aqi/daily", params={"region": "110100", "from": "2014-03-01", "to": "2014-03-31"},
+                        headers=auth["admin"]).json()
+    assert series["meta"]["found"] == 31
+    assert client.get("/api/v1/aqi/daily", params={"from": "2014-03-01", "to": "2014-03-31"},
+                      headers=auth["admin"]).status_code == 422
+    ranking = client.get("/api/v1/rankings", params={"start": "2014-03", "level": "district"},
+                         headers=auth["admin"]).json()["results"]
+    assert [r["rank"] for r in ranking] == sorted(r["rank"] for r in ranking) and ranking[0]["rank"] == 1
+    assert client.get("/api/v1/rankings", params={"start": "2014", "period": "month"},
+                      headers=auth["admin"]).status_code == 422
+    by_aqi = client.get("/api/v1/rankings/aqi", params={"date": "2014-03-05"}, headers=auth["admin"]).json()
+    assert by_aqi["meta"]["found"] == 12 and by_aqi["results"][0]["aqi"] <= by_aqi["results"][-1]["aqi"]
+
+
+def test_report_downloads(api):
+    client, auth = api
+    kinds = {r["kind"] for r in client.get("/api/v1/reports").json()["results"]}
+    assert kinds == {"daily", "monthly-air", "water", "source"}
+    xlsx = client.get("/api/v1/reports/monthly-air", params={"month": "2014-03", "format": "xlsx"},
+                      headers=auth["admin"])
+    assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    first = pl.read_excel(io.BytesIO(xlsx.content), engine="calamine", has_header=False, infer_schema_length=0)
+    assert first.row(0)[0] == "环境空气质量月报"
+    html = client.get("/api/v1/reports/daily", params={"date": "2014-03-05"}, headers=auth["chaoyang"])
+    assert html.status_code == 200 and "奥体中心" in html.text and "东四" not in html.text     # scoped
+    assert client.get("/api/v1/reports/weekly", headers=auth["admin"]).status_code == 404
+    assert client.get("/api/v1/reports/daily", params={"date": "2014-02-30"}, headers=auth["admin"]).status_code == 422
+
+
+def test_water_and_exceedance_routes_answer_empty_without_data(api):
+    client, auth = api
+    assert client.get("/api/v1/water/sections", params={"month": "2014-03"}, headers=auth["admin"]).json()[
+        "results"] == []
+    assert client.get("/api/v1/sources/exceedances", params={"from": "2014-03-01", "to": "2014-03-31"},
+                      headers=auth["admin"]).json()["results"] == []
