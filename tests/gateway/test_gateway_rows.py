@@ -19,16 +19,22 @@ def packet(cn: str, cp: dict[str, str]) -> Packet:
 def test_2011_rtd_goes_to_raw_interval_with_its_flag_and_row_number() -> None:
     found = packet_rows(packet("2011", {"DataTime": "20260301080000", "a34004-Rtd": "35", "a34004-Flag": "N",
                                         "a21026-Rtd": "7.5", "a21026-Flag": "D"}), 9, 41, KNOWN)
-    assert found.rows == [(9, "a34004", "raw", datetime(2026, 3, 1, 8), 35.0, "N", 41, 1),
-                          (9, "a21026", "raw", datetime(2026, 3, 1, 8), 7.5, "D", 41, 2)]
+    assert found.rows == [(9, None, "a34004", "raw", datetime(2026, 3, 1, 8), 35.0, "N", 41, 1),
+                          (9, None, "a21026", "raw", datetime(2026, 3, 1, 8), 7.5, "D", 41, 2)]
     assert found.note is None
 
 
 def test_2061_stores_avg_only_and_notes_unknown_codes_and_non_numbers() -> None:
     found = packet_rows(packet("2061", {"DataTime": "20260301080000", "a34004-Min": "20", "a34004-Avg": "30",
                                         "a34004-Max": "40", "x99999-Avg": "1", "a21026-Avg": "n/a"}), 9, 41, KNOWN)
-    assert [(r[1], r[2], r[4]) for r in found.rows] == [("a34004", "hour", 30.0)]
+    assert [(r[2], r[3], r[5]) for r in found.rows] == [("a34004", "hour", 30.0)]
     assert found.note == "skipped x99999 (unknown factor code), a21026-Avg='n/a' (not a number)"
+
+
+def test_outlet_device_rows_carry_the_outlet_not_a_site() -> None:
+    found = packet_rows(packet("2051", {"DataTime": "20260301080000", "a21026-Avg": "12"}), None, 41, KNOWN,
+                        outlet_id=5)
+    assert found.rows == [(None, 5, "a21026", "minute", datetime(2026, 3, 1, 8), 12.0, None, 41, 1)]
 
 
 def test_packet_without_datatime_yields_no_rows_and_says_why() -> None:
@@ -36,10 +42,11 @@ def test_packet_without_datatime_yields_no_rows_and_says_why() -> None:
     assert (found.rows, found.note) == ([], "no observations: CP has no DataTime")
 
 
-def test_local_datatime_becomes_utc_and_a_resent_row_in_one_batch_is_kept_once() -> None:
-    row = (9, "a34004", "hour", datetime(2026, 3, 1, 8), 30.0, "N", 41, 1)
-    frame = to_frame([row, (*row[:6], 42, 1)], "Asia/Shanghai")
-    assert frame.height == 1
+def test_local_datatime_becomes_utc_and_a_resent_row_in_one_batch_is_kept_once_per_place() -> None:
+    row = (9, None, "a34004", "hour", datetime(2026, 3, 1, 8), 30.0, "N", 41, 1)
+    frame = to_frame([row, (*row[:7], 42, 1), (None, 9, *row[2:])], "Asia/Shanghai")
+    assert frame.height == 2  # site 9 once (the re-sent row wins), outlet 9 apart
+    frame = frame.filter(frame["site_id"] == 9)
     assert frame["t"][0] == datetime(2026, 3, 1, 0, tzinfo=UTC)
     assert frame["source_id"][0] == 42
 

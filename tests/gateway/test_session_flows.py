@@ -270,3 +270,38 @@ def test_gateway_killed_mid_run_loses_and_duplicates_nothing(services: Services,
     assert killed_at < len(acked) == 4 * 90
     wait_for(lambda: len(stored(url, sites)) >= 4 * 90 * len(AIR), 60, "the writer to store every ACKed value")
     assert_exactly_once(url, sites, acked)
+
+
+def test_cems_device_bound_to_an_outlet_feeds_outlet_series(services: Services, gateway_env: dict[str, str]) -> None:
+    url = gateway_env["database_url"]
+    register_stations(url, "C7", 0)  # parameters and the region only
+    mn = "C7" + "0" * 21 + "1"
+    with psycopg.connect(url) as conn:
+        enterprise = conn.execute(
+            """INSERT INTO enterprise (uscc, name_zh, region_code, updated_by)
+               VALUES ('91110000MA00000007', '网关测试电厂', '110000', 'test') RETURNING id""").fetchone()[0]
+        outlet = conn.execute("INSERT INTO outlet (enterprise_id, code, name_zh, kind, updated_by) "
+                              "VALUES (%s, 'DA001', '1号烟囱', 'gas', 'test') RETURNING id", (enterprise,)).fetchone()[0]
+    added = services.cli("device", "add", "--mn", mn, "--password", "-", "--outlet", "91110000MA00000007/DA001",
+                         stdin=f"{PASSWORD}\n")
+    assert added.returncode == 0, added.stderr
+    flue = {"a21026": 18.0, "a21002": 45.0, "a34013": 3.2, "a19001": 8.9, "a01012": 92.0}
+
+    async def scenario() -> FieldUnit:
+        fu = unit(services, mn, st="31")  # ST 31: 大气环境污染源 (flue gas)
+        await fu.connect()
+        for i in range(2):
+            assert (await fu.upload(fu.data("2051", datetime(2026, 3, 16, 8, i), flue))).cn == "9014"
+        await fu.close()
+        return fu
+
+    fu = asyncio.run(scenario())
+    wait_for(lambda: len(query(url, "SELECT 1 FROM observation o JOIN series s ON s.id = o.series_id "
+                                    "WHERE s.outlet_id = %s", outlet)) == 2 * len(flue), 30, "the outlet's values")
+    rows = query(url, "SELECT s.parameter_code, s.interval_kind, s.site_id, o.t, o.value FROM observation o "
+                      "JOIN series s ON s.id = o.series_id WHERE s.outlet_id = %s ORDER BY o.t, s.parameter_code",
+                 outlet)
+    first = datetime(2026, 3, 16, 8, 0, tzinfo=SHANGHAI)
+    assert {(r["parameter_code"], r["interval_kind"], r["site_id"], r["value"]) for r in rows if r["t"] == first} \
+        == {(code, "minute", None, value) for code, value in flue.items()}
+    assert len(fu.acked) == 2

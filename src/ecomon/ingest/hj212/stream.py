@@ -34,6 +34,7 @@ class FrameRecord:
     reject_reason: str | None
     note: str | None
     cp: dict[str, str] | None = None  # decoded CP when the frame alone does not give it (SM4, split set)
+    outlet_id: int | None = None  # the device is bound to an enterprise outlet (CEMS) instead of a site
 
     @property
     def frame_bytes(self) -> bytes:

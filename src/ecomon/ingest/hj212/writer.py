@@ -54,12 +54,13 @@ def store_batches(conn: psycopg.Connection, batches: Sequence[tuple[str, bytes]]
         plain: list[tuple[int, int, Packet]] = []
         for source_id, record in zip(ids, fresh, strict=True):
             note = record.note
-            if record.reject_reason is None and record.cn in DATA_COMMANDS and record.site_id is not None:
+            placed = record.site_id is not None or record.outlet_id is not None
+            if record.reject_reason is None and record.cn in DATA_COMMANDS and placed:
                 packet, found, extra = _rows_of(record, source_id, known)
                 rows.extend(found)
                 note = "; ".join(n for n in (note, extra) if n) or None
-                if packet is not None and record.cp is None:  # forwarding re-reads the archived frame
-                    plain.append((record.site_id, source_id, packet))
+                if packet is not None and record.cp is None and record.site_id is not None:
+                    plain.append((record.site_id, source_id, packet))  # forwarding re-reads the archived frame
             notes.append(note)
         _copy_raw_frames(cur, ids, fresh, notes)
         _merge_rows(conn, to_frame(rows, local_tz), local_tz)
@@ -77,7 +78,7 @@ def _rows_of(record: FrameRecord, source_id: int, known: frozenset[str]
             packet = decode(record.frame_bytes, lenient=True)
         except Hj212Error as exc:  # the gateway accepted it, so only a codec change between the two gets here
             return None, [], f"no observations: {exc}"
-    found = packet_rows(packet, record.site_id or 0, source_id, known)
+    found = packet_rows(packet, record.site_id, source_id, known, record.outlet_id)
     return packet, found.rows, found.note
 
 
@@ -91,9 +92,10 @@ def _copy_raw_frames(cur: psycopg.Cursor, ids: list[int], records: list[FrameRec
 
 
 def _merge_rows(conn: psycopg.Connection, frame: pl.DataFrame, local_tz: str) -> None:
-    for (interval,), part in frame.group_by("interval"):
-        ids = series_ids(conn, part.select("site_id", "parameter"), str(interval))
-        staged = (part.join(ids, on=["site_id", "parameter"])
+    for (interval, at_outlet), part in frame.group_by("interval", pl.col("outlet_id").is_not_null()):
+        place = "outlet_id" if at_outlet else "site_id"  # CEMS devices feed outlet series
+        ids = series_ids(conn, part.select(place, "parameter"), str(interval), place)
+        staged = (part.join(ids, on=[place, "parameter"])
                   .with_columns(qc_flag=pl.lit(2, pl.Int16)))
         merge(conn, staged, channel=CHANNEL, changed_by=CHANGED_BY, local_tz=local_tz)
 

@@ -24,7 +24,7 @@ DATA_COMMANDS: dict[str, tuple[str, str]] = {
     "2031": ("Avg", "day"),
 }
 
-ROW_SCHEMA = {"site_id": pl.Int64, "parameter": pl.Utf8, "interval": pl.Utf8, "t_local": pl.Datetime("us"),
+ROW_SCHEMA = {"site_id": pl.Int64, "outlet_id": pl.Int64, "parameter": pl.Utf8, "interval": pl.Utf8, "t_local": pl.Datetime("us"),
               "value": pl.Float64, "data_flag": pl.Utf8, "source_id": pl.Int64, "row_no": pl.Int32}
 
 
@@ -34,8 +34,10 @@ class PacketRows:
     note: str | None
 
 
-def packet_rows(packet: Packet, site_id: int, source_id: int, known: frozenset[str]) -> PacketRows:
-    """Rows of one accepted data packet, and a note on what was not stored (unknown factor, non-number)."""
+def packet_rows(packet: Packet, site_id: int | None, source_id: int, known: frozenset[str],
+                outlet_id: int | None = None) -> PacketRows:
+    """Rows of one accepted data packet of a device at a monitoring site or at an enterprise outlet (CEMS), and a
+    note on what was not stored (unknown factor, non-number)."""
     kind, interval = DATA_COMMANDS[packet.cn or ""]
     try:
         view = packet.view()
@@ -52,15 +54,16 @@ def packet_rows(packet: Packet, site_id: int, source_id: int, known: frozenset[s
         elif row.value is None:
             skipped.append(f"{row.code}-{kind}={row.text!r} (not a number)")
         else:
-            rows.append((site_id, row.code, interval, view.data_time, row.value, row.flag, source_id, row_no))
+            rows.append((site_id, outlet_id, row.code, interval, view.data_time, row.value, row.flag, source_id,
+                         row_no))
     return PacketRows(rows, "skipped " + ", ".join(skipped) if skipped else None)
 
 
 def to_frame(rows: Iterable[tuple], local_tz: str) -> pl.DataFrame:
-    """Rows as a frame with t in UTC; within the frame the last row of a (site, parameter, interval, t) wins,
-    so a packet re-sent within one batch is stored once."""
+    """Rows as a frame with t in UTC; within the frame the last row of a (site or outlet, parameter, interval, t)
+    wins, so a packet re-sent within one batch is stored once."""
     frame = pl.DataFrame(list(rows), schema=ROW_SCHEMA, orient="row")
     return (frame.with_columns(t=pl.col("t_local").dt.replace_time_zone(local_tz, ambiguous="earliest")
                                .dt.convert_time_zone("UTC"))
             .drop("t_local")
-            .unique(subset=["site_id", "parameter", "interval", "t"], keep="last", maintain_order=True))
+            .unique(subset=["site_id", "outlet_id", "parameter", "interval", "t"], keep="last", maintain_order=True))

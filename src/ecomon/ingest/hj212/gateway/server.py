@@ -150,7 +150,7 @@ class Gateway:
                                             lambda link: self._refresh_keys(link.mn))
         self.gaps = GapScanner(db, self.config, local_tz)
         self.sessions: set[_Session] = set()
-        self.sites: dict[int, int] = {}  # connected device id → its site (gap scan)
+        self.places: dict[int, tuple[str, int]] = {}  # connected device → ("site_id"|"outlet_id", id), gap scan
         self._seen: dict[str, tuple[datetime, int]] = {}  # connection id → (last frame, frames) not yet stored
         self._tasks: set[asyncio.Task[None]] = set()
         self._connections = itertools.count(1)
@@ -205,7 +205,7 @@ class Gateway:
             if session.link is not None:
                 self.dispatcher.drop(session.link)
                 if session.link.device_id not in self.dispatcher.links:
-                    self.sites.pop(session.link.device_id, None)
+                    self.places.pop(session.link.device_id, None)
                 self._background(self.db(SessionStore.close_session, connection_id, reason))
 
     async def _read_frame(self, reader: asyncio.StreamReader) -> bytes:
@@ -221,12 +221,12 @@ class Gateway:
 
     def _archive(self, session: _Session, frame: bytes, packet: Packet | None, reject: str | None,
                  device_id: int | None = None, site_id: int | None = None, note: str | None = None,
-                 cp: dict[str, str] | None = None) -> asyncio.Future[None]:
+                 cp: dict[str, str] | None = None, outlet_id: int | None = None) -> asyncio.Future[None]:
         self.counts["frames"] += 1
         notes = [*(packet.warnings if packet else ()), *([note] if note else [])]
         record = FrameRecord(_now_iso(), session.peer, session.connection_id, frame.decode("latin-1"), device_id,
                              site_id, packet.mn if packet else None, packet.cn if packet else None, reject,
-                             "; ".join(notes) or None, cp)
+                             "; ".join(notes) or None, cp, outlet_id)
         if reject:
             log.info("rejected frame from %s (%s): %s", session.peer, session.connection_id, reject)
         return self.batcher.submit(record)
@@ -250,10 +250,10 @@ class Gateway:
             self._archive(session, frame, packet, auth.reject_reason, device.id if device else None)
             return [refusal(packet, auth.qnrtn or "2")]
         assert device is not None
-        if packet.cn in DATA_COMMANDS and device.site_id is None:
+        if packet.cn in DATA_COMMANDS and device.site_id is None and device.outlet_id is None:
             self.counts["rejected_unbound"] += 1
-            self._archive(session, frame, packet, f"device {device.mn} is bound to no monitoring site "
-                                                  "(outlet devices are not yet stored)", device.id)
+            self._archive(session, frame, packet, f"device {device.mn} is bound to no monitoring site or outlet",
+                          device.id)
             return []
         link = self._attach(session, device, packet)
         seen = self._seen.get(session.connection_id)
@@ -265,8 +265,8 @@ class Gateway:
             return []
         whole, note = self._whole(session, packet)
         writer_cp = dict(whole.cp) if whole is not None and (whole is not packet or device.encrypts) else None
-        site_id = device.site_id if whole is not None else None
-        stored = self._archive(session, frame, packet, None, device.id, site_id, note, writer_cp)
+        site_id, outlet_id = (device.site_id, device.outlet_id) if whole is not None else (None, None)
+        stored = self._archive(session, frame, packet, None, device.id, site_id, note, writer_cp, outlet_id)
         answers = replies(packet)  # without a clock: a 1013's 1012 is queued below, so it is recorded
         if any(a.cn == "9014" for a in answers):
             try:
@@ -301,8 +301,9 @@ class Gateway:
                         session.connection_id, session.writer.write, device.keys.active, device.keys.pending)
             session.link, session.device = link, device
             self.dispatcher.links[device.id] = link
-            if device.site_id is not None:
-                self.sites[device.id] = device.site_id
+            if device.site_id is not None or device.outlet_id is not None:
+                self.places[device.id] = (("site_id", device.site_id) if device.site_id is not None
+                                          else ("outlet_id", device.outlet_id))
             self._background(self.db(SessionStore.open_session, device.id, session.connection_id, session.peer))
         link.version, link.st = packet.version, packet.st or link.st
         return link
@@ -380,7 +381,7 @@ class Gateway:
                     last_touch = now
                 if now - last_scan >= self.config.gap_scan_s:
                     last_scan = now
-                    await self.gaps.scan(self.dispatcher.links, dict(self.sites))
+                    await self.gaps.scan(self.dispatcher.links, dict(self.places))
             except (psycopg.Error, OSError) as exc:
                 log.warning("session upkeep failed (retried next round): %s", exc)
 

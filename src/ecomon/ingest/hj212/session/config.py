@@ -26,4 +26,4 @@ class SessionConfig:
     gap_max_hours: int = 24
     gap_attempts: int = 3
     gap_settle_s: float = 30.0  # after the history command finished, the re-sent data is given this long to land
-    touch_every_s: float = 2.0
+    touch_every_s: float = 30.0  # last-seen of sessions; "online" allows minutes of silence, so this is ample

@@ -31,24 +31,24 @@ class GapScanner:
         self.db, self.config, self.local_tz = db, config, local_tz
         self._seen: set[tuple[int, str, datetime, datetime]] = set()  # holes seen on the previous scan
 
-    async def scan(self, links: dict[int, Link], sites: dict[int, int]) -> None:
-        """`sites`: device id → site id for the connected devices bound to a site."""
+    async def scan(self, links: dict[int, Link], places: dict[int, tuple[str, int]]) -> None:
+        """`places`: device id → ("site_id" or "outlet_id", id) for the connected devices."""
         seen_now: set[tuple[int, str, datetime, datetime]] = set()
-        for device_id, site_id in sites.items():
+        for device_id, place in places.items():
             if device_id not in links:
                 continue
             for interval in ("minute", "hour"):
-                for key in await self._scan_one(device_id, site_id, interval):
+                for key in await self._scan_one(device_id, place, interval):
                     seen_now.add(key)
         self._seen = seen_now
 
-    async def _scan_one(self, device_id: int, site_id: int, interval: str) -> list[tuple]:
-        latest = await self.db(SessionStore.latest_time, site_id, interval)
+    async def _scan_one(self, device_id: int, place: tuple[str, int], interval: str) -> list[tuple]:
+        latest = await self.db(SessionStore.latest_time, place, interval)
         if latest is None:
             return []
         lookback = (timedelta(minutes=self.config.gap_lookback_minutes) if interval == "minute"
                     else timedelta(hours=self.config.gap_lookback_hours))
-        times = await self.db(SessionStore.delivered_times, site_id, interval, latest - lookback, self.local_tz)
+        times = await self.db(SessionStore.delivered_times, place, interval, latest - lookback, self.local_tz)
         step = usual_step(times, DEFAULT_STEP[interval])
         limit = self.config.gap_max_minutes if interval == "minute" else self.config.gap_max_hours
         gaps = find_gaps(times, step, limit)

@@ -140,18 +140,20 @@ class SessionStore:
 
     # --- gaps -------------------------------------------------------------------------------------------------
 
-    def delivered_times(self, site_id: int, interval: str, since_utc: datetime, local_tz: str) -> list[datetime]:
-        """Distinct interval starts stored for the device's site since `since_utc`, as naive local times."""
+    def delivered_times(self, place: tuple[str, int], interval: str, since_utc: datetime, local_tz: str
+                        ) -> list[datetime]:
+        """Distinct interval starts stored for the device's place (("site_id" | "outlet_id", id)) since
+        `since_utc`, as naive local times."""
         rows = self.conn.execute(
-            """SELECT DISTINCT (o.t AT TIME ZONE %s) AS t FROM observation o JOIN series s ON s.id = o.series_id
-               WHERE s.site_id = %s AND s.interval_kind = %s AND o.t >= %s ORDER BY 1""",
-            (local_tz, site_id, interval, since_utc)).fetchall()
+            f"""SELECT DISTINCT (o.t AT TIME ZONE %s) AS t FROM observation o JOIN series s ON s.id = o.series_id
+               WHERE s.{_column(place)} = %s AND s.interval_kind = %s AND o.t >= %s ORDER BY 1""",
+            (local_tz, place[1], interval, since_utc)).fetchall()
         return [r[0] for r in rows]
 
-    def latest_time(self, site_id: int, interval: str) -> datetime | None:
+    def latest_time(self, place: tuple[str, int], interval: str) -> datetime | None:
         row = self.conn.execute(
-            """SELECT max(o.t) FROM observation o JOIN series s ON s.id = o.series_id
-               WHERE s.site_id = %s AND s.interval_kind = %s""", (site_id, interval)).fetchone()
+            f"""SELECT max(o.t) FROM observation o JOIN series s ON s.id = o.series_id
+               WHERE s.{_column(place)} = %s AND s.interval_kind = %s""", (place[1], interval)).fetchone()
         return row[0] if row else None
 
     def known_gaps(self, device_id: int, interval: str) -> dict[tuple[datetime, datetime], tuple[int, str, int]]:
@@ -176,6 +178,12 @@ class SessionStore:
         row = self.conn.execute("SELECT c.state, c.finished_at FROM gap_request g JOIN device_command c "
                                 "ON c.id = g.command_id WHERE g.id = %s", (gap_id,)).fetchone()
         return (row[0], row[1]) if row else None
+
+
+def _column(place: tuple[str, int]) -> str:
+    if place[0] not in ("site_id", "outlet_id"):
+        raise ValueError(f"not a series place column: {place[0]!r}")
+    return place[0]
 
 
 class SessionDb:
