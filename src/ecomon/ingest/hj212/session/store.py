@@ -20,8 +20,8 @@ import psycopg
 DEVICE_STATE_SQL = """
 SELECT d.id, d.mn, d.protocol_version, d.site_id, st.code AS site_code, d.outlet_id, o.code AS outlet_code,
        d.state, (SELECT count(*) FROM device_key k WHERE k.device_id = d.id AND k.state = 'active') > 0 AS sm4,
-       ls.last_seen, ls.peer, (ls.disconnected_at IS NULL
-           AND ls.last_seen > now() - make_interval(secs => %(offline_s)s)) AS online,
+       ls.last_seen, ls.peer, coalesce(ls.disconnected_at IS NULL
+           AND ls.last_seen > now() - make_interval(secs => %(offline_s)s), false) AS online,
        (SELECT count(*) FROM device_event e WHERE e.device_id = d.id AND e.kind = 'restart') AS restarts,
        (SELECT max(e.at) FROM device_event e WHERE e.device_id = d.id AND e.kind = 'restart') AS last_restart,
        (SELECT count(*) FROM gap_request g WHERE g.device_id = d.id AND g.state = 'requested') AS open_gaps,
