@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from ecomon.web.api import aggregates, ingest, observations, opendata, parameters, push, sites
 from ecomon.web.api import imports, registry_admin
 from ecomon.web.api import alarms as alarms_api
+from ecomon.web.api import coverage as coverage_api
 from ecomon.web.api import devices as devices_api
 from ecomon.web.api import evaluation as evaluation_api
 from ecomon.web.api import review as review_api
@@ -20,3 +21,4 @@ router.include_router(evaluation_api.router)
 router.include_router(devices_api.router)
 router.include_router(registry_admin.router)
 router.include_router(imports.router)
+router.include_router(coverage_api.router)
