@@ -14,19 +14,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from ecomon.web.api.common import csv_cell
 from ecomon.web.api.filters import LOCAL_TZ
-from ecomon.web.auth import Conn, accounts
+from ecomon.web.auth import Conn, accounts, current_principal
 from ecomon.web.auth.hardening import CleanStr
 from ecomon.web.auth.scope import RELEASED, WITHHELD_QC
 from ecomon.web.auth.signup import sign_up
 from ecomon.web.errors import ApiError
 
-router = APIRouter(prefix="/opendata", tags=["open data"])
+# Open to everyone, but a credential that is presented must be valid (a revoked key is refused, not ignored).
+router = APIRouter(prefix="/opendata", tags=["open data"], dependencies=[Depends(current_principal)])
 
 FETCH_ROWS = 5000
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from ecomon.web.api.common import fetch_all, fetch_page, resolve_parameter
 from ecomon.web.api.filters import ElementFilter, Paging
-from ecomon.web.auth import Conn
+from ecomon.web.auth import Conn, current_principal
 
-router = APIRouter(prefix="/parameters", tags=["parameters"])
+# Public catalogue data, but a presented credential must be valid (a revoked key is refused, not ignored).
+router = APIRouter(prefix="/parameters", tags=["parameters"], dependencies=[Depends(current_principal)])
 
 _SELECT = """SELECT p.code, p.name_zh, p.name_en, p.element, p.unit, p.legacy_code, p.decimals,
                     coalesce((SELECT array_agg(a.alias ORDER BY a.alias) FROM parameter_alias a

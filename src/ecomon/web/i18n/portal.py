@@ -31,6 +31,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "hour_values": ("小时值", "Hourly values"),
     "time": ("时间", "Time"),
     "unknown_station": ("未找到该站点", "Unknown station"),
+    "nav_label": ("公众服务导航", "Portal sections"),
+    "nav_air": ("空气质量", "Air quality"),
+    "nav_water": ("地表水", "Surface water"),
+    "nav_disclosure": ("企业排放公开", "Emission disclosure"),
+    "nav_opendata": ("开放数据", "Open data"),
     "aqi_basis": ("实时 AQI：SO2、NO2、CO、O3 为 1 小时值，O3 另计 8 小时滑动平均，PM10、PM2.5 为 24 小时滑动平均。",
                   "Real-time AQI: 1-h SO2, NO2, CO, O3, the O3 8-h moving mean and 24-h moving means of PM10, PM2.5."),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ecomon.web.pages import assets, portal
+from ecomon.web.pages import assets, opendata, opendata_disclosure, portal
 from ecomon.web.pages import console
 
 
@@ -14,4 +14,6 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(assets.router)
     app.include_router(portal.router)
     app.include_router(console.router)
+    app.include_router(opendata.router)
+    app.include_router(opendata_disclosure.router)
     app.mount("/static", StaticFiles(directory=assets.STATIC_DIR), name="static")
