@@ -65,7 +65,7 @@ def test_every_page_renders_for_a_county_user(sessions, path: str) -> None:
 def test_overview_shows_every_site_to_the_national_user(sessions) -> None:
     html = sessions["admin"].client.get("/console").text
     assert _sites_in(html) == ALL_SITES
-    markers = re.search(r'<script type="application/json" id="console-markers">(.*?)</script>', html, re.S)
+    markers = re.search(r'<script type="application/json" id="console-markers">(.*?)</script>', html, re.DOTALL)
     assert markers and markers.group(1).count('"code"') == 12
     assert "#" in markers.group(1) and "AQI" in markers.group(1)
 

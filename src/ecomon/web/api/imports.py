@@ -14,6 +14,7 @@ import json
 import tomllib
 from typing import Annotated, Literal
 
+import polars as pl
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
@@ -39,10 +40,10 @@ _JOB = """SELECT id, file_name, status, values_done, values_total, ingest_id, su
 _running: set[asyncio.Task] = set()   # keeps the worker tasks referenced until they end
 
 
-def mapping_from(text: bytes | None, interval: str) -> Mapping:
-    """The uploaded mapping (TOML, see docs/import.md), else the long push layout site,parameter,t,value[,unit]."""
+def mapping_from(text: bytes | None, interval: str) -> Mapping | None:
+    """The uploaded mapping (TOML, see docs/import.md); None without one (the file is then read as a push batch)."""
     if not text:
-        return push_mapping(interval, ["unit", "flag"])
+        return None
     try:
         return parse_mapping(tomllib.loads(text.decode("utf-8")), "uploaded mapping")
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, MappingError) as exc:
@@ -60,15 +61,26 @@ async def foreign_sites(conn: AsyncConnection, principal: Principal, stations: s
     return [row[0] for row in rows]
 
 
-def _stations(data: bytes, name: str, mapping: Mapping) -> set[str]:
-    try:
-        frame = read_table(data, name, mapping)
-    except Exception as exc:  # polars/fastexcel raise several error types for unreadable files
-        raise ApiError(422, "unreadable_file", f"the file cannot be read with this mapping: {exc}"[:500]) from None
+def inspect(data: bytes, name: str, mapping: Mapping | None, interval: str) -> tuple[Mapping, set[str]]:
+    """The mapping to import with and the station codes the file names.
+
+    Without an uploaded mapping the file is read like an API push batch: long table site,parameter,t,value with
+    optional unit and flag columns (web/api/push.py), so the two channels accept the same files.
+    """
+    if mapping is None:
+        mapping = push_mapping(interval, _read(data, name, push_mapping(interval, [])).columns)
+    frame = _read(data, name, mapping)
     if mapping.station.column not in frame.columns:
         raise ApiError(422, "missing_station_column", f"the file has no column {mapping.station.column!r}",
                        {"columns": frame.columns[:50]})
-    return set(frame.get_column(mapping.station.column).drop_nulls().unique().to_list())
+    return mapping, set(frame.get_column(mapping.station.column).drop_nulls().unique().to_list())
+
+
+def _read(data: bytes, name: str, mapping: Mapping) -> pl.DataFrame:
+    try:
+        return read_table(data, name, mapping)
+    except Exception as exc:  # noqa: BLE001 (polars/fastexcel raise many error types for unreadable files)
+        raise ApiError(422, "unreadable_file", f"the file cannot be read with this mapping: {exc}"[:500]) from None
 
 
 @router.post("", summary="上传导入文件 / upload a file to import in the background", status_code=202)
@@ -82,10 +94,11 @@ async def start_import(request: Request, principal: Importer, conn: Conn,  # typ
     if len(data) > MAX_UPLOAD_BYTES:
         raise ApiError(413, "file_too_large", f"a file may have at most {MAX_UPLOAD_BYTES} bytes")
     name = (file.filename or "upload.csv").replace("\x00", "")[-200:]
-    parsed = mapping_from(await mapping.read(256 * 1024) if mapping else None, interval)
+    parsed, stations = await asyncio.to_thread(
+        inspect, data, name, mapping_from(await mapping.read(256 * 1024) if mapping else None, interval), interval)
     if parsed.station.unknown == "register" and principal.region_code is not None:
         raise ApiError(403, "register_out_of_scope", "only national operators may register sites by import")
-    outside = await foreign_sites(conn, principal, await asyncio.to_thread(_stations, data, name, parsed))
+    outside = await foreign_sites(conn, principal, stations)
     if outside:
         raise ApiError(403, "sites_out_of_scope", "the file names sites outside your region; nothing was imported",
                        {"sites": outside[:50]})
@@ -115,7 +128,7 @@ def run_import(url: str, job_id: int, data: bytes, name: str, mapping: Mapping, 
         try:
             summary = import_bytes(conn, data, name, mapping, user=user, archive_root=settings.archive_dir,
                                    local_tz=settings.timezone, progress=progress)
-        except Exception as exc:  # the job must end with the reason, whatever the importer met
+        except Exception as exc:  # noqa: BLE001 (the job must end with the reason, whatever the importer met)
             conn.rollback()
             progress_conn.execute("UPDATE import_job SET status = 'failed', error = %s, finished_at = now() "
                                   "WHERE id = %s", (f"{type(exc).__name__}: {exc}"[:2000], job_id))

@@ -19,9 +19,9 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ecomon.ingest.hj212.gateway.devices import hash_password as hash_device_password
 from ecomon.registry.vocabulary import TransitionError, vocabulary
 from ecomon.web.auth import Conn, Principal, audit, require_roles
-from ecomon.web.auth.credentials import hash_password
 from ecomon.web.auth.hardening import CleanStr
 from ecomon.web.errors import ApiError
 
@@ -201,7 +201,7 @@ async def create(kind: Kind, body: dict, request: Request, principal: Editor, co
             raise ApiError(422, "unknown_element", f"{fields['element']!r} is not an element")
         _validate_site_type(fields, fields["element"])
     if kind == "device":
-        fields["password_hash"] = hash_password(fields.pop("password"))
+        fields["password_hash"] = hash_device_password(fields.pop("password"))
     await _check_target_region(conn, principal, kind, fields)
     await audit.attribute(conn, principal.username, f"console register {kind}")
     fields["updated_by"] = principal.username
