@@ -153,6 +153,8 @@ class FieldUnit:
     # --- the platform's requests ----------------------------------------------------------------------------
 
     def _reply(self, request: Packet, cn: str, cp: dict[str, str]) -> Packet:
+        if self.version is Version.HJT212_2005:  # 2005 replies echo the request's QN inside CP (reference §7)
+            return build(cn, {"QN": request.qn or "", **cp}, version=self.version, st="91", pw=self.pw, mn=self.mn)
         return build(cn, cp, version=self.version, st="91", pw=self.pw, mn=self.mn, qn=request.qn)
 
     async def _execute(self, request: Packet) -> None:

@@ -305,3 +305,48 @@ def test_cems_device_bound_to_an_outlet_feeds_outlet_series(services: Services, 
     assert {(r["parameter_code"], r["interval_kind"], r["site_id"], r["value"]) for r in rows if r["t"] == first} \
         == {(code, "minute", None, value) for code, value in flue.items()}
     assert len(fu.acked) == 2
+
+
+def test_restarts_state_reports_and_a_2005_device_are_kept_and_queryable(services: Services,
+                                                                         gateway_env: dict[str, str]) -> None:
+    url = gateway_env["database_url"]
+    sites = register_stations(url, "C8", 2)
+    station, old_mn = device_mn("C8", 1), "C8000000000002"  # HJ/T 212-2005: MN of 14 characters
+    with psycopg.connect(url) as conn:
+        from ecomon.ingest.hj212.gateway.devices import register_device
+
+        register_device(conn, old_mn, PASSWORD, site_id=sites[device_mn("C8", 2)], protocol_version="2005",
+                        updated_by="test")
+
+    async def scenario() -> tuple[FieldUnit, object]:
+        fu = unit(services, station)
+        old = unit(services, old_mn, version=Version.HJT212_2005)
+        await fu.connect()
+        await old.connect()
+        from ecomon.ingest.hj212.codec import build
+
+        for cn, cp in [("2081", {"DataTime": "20260317080000", "RestartTime": "20260317075930"}),
+                       ("2021", {"DataTime": "20260317080000", "SB1-RS": "1", "SB2-RS": "0"})]:
+            packet = build(cn, cp, version=Version.HJ212_2017, st="22", pw=PASSWORD, mn=station, qn=fu.qn(),
+                           reply=True)
+            assert (await fu.upload(packet)).cn == "9014"
+        assert (await old.upload(old.data("2051", datetime(2026, 3, 17, 8, 0), AIR))).cn == "9014"
+        get_time = await asyncio.to_thread(services.cli, "command", old_mn, "1011", "--wait", "30")
+        await fu.close()
+        await old.close()
+        return old, get_time
+
+    old, get_time = asyncio.run(scenario())
+    assert get_time.returncode == 0, get_time.stderr + get_time.stdout
+    answer = json.loads(get_time.stdout)
+    assert (answer["state"], answer["qn_rtn"], answer["exe_rtn"]) == ("done", "1", "1")
+    assert old.requests[0].version is Version.HJT212_2005
+    wait_for(lambda: json.loads(services.cli("devices", "--mn", station).stdout)["restarts"] == 1, 15,
+             "the restart to be recorded")
+    state = json.loads(services.cli("devices", "--mn", station).stdout)
+    (report,) = state["reports"]
+    assert (report["cn"], report["cp"]) == ("2021", {"DataTime": "20260317080000", "SB1-RS": "1", "SB2-RS": "0"})
+    assert [(e["kind"], e["detail"]["RestartTime"]) for e in state["events"]] == [("restart", "20260317075930")]
+    listed = [json.loads(line) for line in services.cli("device", "list").stdout.splitlines()]
+    assert {(d["mn"], d["protocol_version"]) for d in listed} >= {(old_mn, "2005"), (station, "2017")}
+    wait_for(lambda: len(stored(url, {old_mn: sites[device_mn("C8", 2)]})) == len(AIR), 30, "the 2005 data")

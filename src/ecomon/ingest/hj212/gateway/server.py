@@ -135,7 +135,7 @@ def refusal(received: Packet, qnrtn: str) -> Packet:
 
 REPORT_CNS = frozenset({"2021", "2041", "3019", "3020", "1011", "1061", "1063", "3017", "3018"})
 REPLY_CNS = frozenset({"9011", "9012", "9013"})
-KEY_BY = "hj212-gateway"
+GATEWAY_BY = "hj212-gateway"
 
 
 class Gateway:
@@ -319,7 +319,7 @@ class Gateway:
                                                                         "DataTime": packet.cp.get("DataTime")})
         elif cn == "1013":  # the device asks for the time (§6.5.4): 9013 sent, now 1012
             cp = {"PolId": packet.cp["PolId"]} if "PolId" in packet.cp else {}
-            await self.db(SessionStore.queue, device.id, "1012", cp, "time_calibration", KEY_BY)
+            await self.db(SessionStore.queue, device.id, "1012", cp, "time_calibration", GATEWAY_BY)
         elif cn == "1014" and "NewSK" not in packet.cp:  # the device asks for a new key (2025 §6.4.3)
             await self._start_rotation(device)
         await self._check_clock(session, device, packet)
@@ -337,14 +337,14 @@ class Gateway:
         self.counts["time_set"] += 1
         detail = {"offset_s": round(offset, 3), "qn": packet.qn, "bound_s": self.config.clock_bound_s}
         await self.db(SessionStore.event, device.id, "clock_drift", detail)
-        await self.db(SessionStore.queue, device.id, "1012", {}, "time_calibration", KEY_BY)
+        await self.db(SessionStore.queue, device.id, "1012", {}, "time_calibration", GATEWAY_BY)
         log.info("device %s clock off by %.1f s: time set queued", device.mn, offset)
 
     async def _start_rotation(self, device: Device) -> None:
         if self.master_key is None or device.keys.active is None:
             log.warning("device %s asked for a new SM4 key but has no current key to protect it", device.mn)
             return
-        await asyncio.to_thread(start_rotation, self.directory.database_url, device.id, self.master_key, KEY_BY)
+        await asyncio.to_thread(start_rotation, self.directory.database_url, device.id, self.master_key, GATEWAY_BY)
         await self._refresh_keys(device.mn)
 
     async def _refresh_keys(self, mn: str) -> None:
