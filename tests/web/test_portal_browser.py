@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from web_portal_data import portal_db  # noqa: F401  (fixture)
 
@@ -87,3 +88,32 @@ def test_station_chart_renders(page, base_url: str) -> None:
     chart.wait_for()
     box = chart.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 200
+
+
+def test_each_marker_has_the_hj633_colour_of_its_stations_aqi(page, base_url: str) -> None:
+    from ecomon.standards import aqi
+
+    page.goto(f"{base_url}/?lang=zh")
+    page.locator("path.aqi-marker").first.wait_for()
+    for index in range(page.locator("table.ranking tbody tr").count()):
+        row = page.locator("table.ranking tbody tr").nth(index)
+        code = row.get_attribute("data-station")
+        value = int(row.locator(".aqi-badge").inner_text())
+        level = aqi.level_info(int(aqi.level_of(np.array([float(value)]))[0]), "HJ633-2012")
+        fill = page.locator(f'path.aqi-marker[data-station="{code}"]').get_attribute("fill")
+        assert (fill or "").upper() == level.hex, (code, value, fill)
+
+
+def test_language_switch_changes_page_and_is_remembered(page, base_url: str) -> None:
+    page.goto(f"{base_url}/?lang=zh")
+    assert page.locator("h1").inner_text() == "实时空气质量"
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**lang=en")
+    assert page.locator("h1").inner_text() == "Real-time air quality"
+    assert "Dongsi" in page.locator("table.ranking").inner_text()
+    page.get_by_role("link", name="Open data").click()  # the choice is remembered on the next page
+    assert page.locator("h1").inner_text() == "Open data"
+    assert "CC BY 4.0" in page.locator("table.catalogue").inner_text()
+    page.get_by_role("link", name="中文").click()
+    page.wait_for_url("**lang=zh")
+    assert page.locator("h1").inner_text() == "开放数据"

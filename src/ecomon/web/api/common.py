@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 
 from ecomon.web.api.filters import Paging
 from ecomon.web.auth.principal import Principal
-from ecomon.web.auth.scope import site_condition
+from ecomon.web.auth.scope import outlet_condition, site_condition
 from ecomon.web.errors import ApiError
 
 REVIEW_STATES = {0: "preliminary", 1: "reviewed", 2: "audited", 3: "released"}
@@ -84,3 +84,14 @@ async def resolve_parameter(conn: AsyncConnection, text: str) -> str:
     if row is None:
         raise ApiError(404, "unknown_parameter", "unknown parameter code or alias", {"parameter": text})
     return row[0]
+
+
+async def visible_outlet(conn: AsyncConnection, principal: Principal, ident: str) -> dict:
+    """The outlet by numeric id if the principal may see it; otherwise the same 404 as a missing one."""
+    cond, args = outlet_condition(principal, "o")
+    if not (ident.isascii() and ident.isdigit() and len(ident) < 19):
+        raise ApiError(404, "unknown_outlet", "no such outlet, or it is outside your access scope", {"outlet": ident})
+    rows = await fetch_all(conn, f"SELECT o.* FROM outlet o WHERE o.id = %s AND {cond}", [int(ident), *args])
+    if not rows:
+        raise ApiError(404, "unknown_outlet", "no such outlet, or it is outside your access scope", {"outlet": ident})
+    return rows[0]

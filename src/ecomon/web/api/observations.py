@@ -1,4 +1,4 @@
-"""Latest values and time series (raw/minute/hour/day) of visible sites, paged, as JSON or CSV.
+"""Latest values and time series (raw/minute/hour/day) of visible sites and outlets, paged, as JSON or CSV.
 
 Public callers get released values only (review_state = 3): a series whose newest value is not yet released
 shows no latest value to them. Staff get preliminary values too, labelled by review_state/review_label.
@@ -13,7 +13,14 @@ from fastapi.responses import Response
 from psycopg import AsyncConnection
 from pydantic import Field
 
-from ecomon.web.api.common import csv_response, fetch_page, label_review, resolve_parameter, visible_site
+from ecomon.web.api.common import (
+    csv_response,
+    fetch_page,
+    label_review,
+    resolve_parameter,
+    visible_outlet,
+    visible_site,
+)
 from ecomon.web.api.filters import (
     BBoxFilter,
     ElementFilter,
@@ -24,7 +31,7 @@ from ecomon.web.api.filters import (
     TimeRange,
 )
 from ecomon.web.auth import Caller, Conn, Principal
-from ecomon.web.auth.scope import release_condition, series_condition, site_condition
+from ecomon.web.auth.scope import outlet_condition, release_condition, series_condition, site_condition
 
 router = APIRouter(tags=["observations"])
 
@@ -133,4 +140,42 @@ async def observations(q: Annotated[ObservationQuery, Query()], principal: Calle
         return csv_response(page["results"], OBSERVATION_COLUMNS,  # type: ignore[return-value]
                             f"observations-{code}-{q.interval}-p{q.page}.csv")
     page["meta"] |= {"parameter": code, "interval": q.interval}
+    return page
+
+
+class OutletQuery(Paging):
+    enterprise: int | None = Field(None, ge=1, le=2**62, description="enterprise id")
+    kind: Literal["gas", "water"] | None = Field(None, description="flue-gas or wastewater outlet")
+
+
+@router.get("/outlets", summary="排放口 / visible enterprise outlets (own ones for enterprise users)")
+async def list_outlets(q: Annotated[OutletQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    scope, scope_args = outlet_condition(principal, "o")
+    return await fetch_page(
+        conn, f"""SELECT o.id, o.code, o.name_zh, o.kind, o.enterprise_id, e.name_zh AS enterprise_name,
+                         e.region_code, o.emission_standard, o.limits, o.state, o.lon, o.lat
+                  FROM outlet o JOIN enterprise e ON e.id = o.enterprise_id
+                  WHERE {scope} AND (%s::bigint IS NULL OR o.enterprise_id = %s) AND (%s::text IS NULL OR o.kind = %s)
+                  ORDER BY o.enterprise_id, o.code""",
+        [*scope_args, q.enterprise, q.enterprise, q.kind, q.kind], q)
+
+
+@router.get("/outlets/{outlet}/observations", summary="排放口时间序列 / time series of one parameter at one outlet")
+async def outlet_observations(outlet: str, q: Annotated[SeriesQuery, Query()], principal: Caller,
+                              conn: Conn) -> dict:
+    row = await visible_outlet(conn, principal, outlet)
+    code = await resolve_parameter(conn, q.parameter)
+    where, args = q.where({"t": "o.t"})
+    released, released_args = release_condition(principal, "o")
+    page = await fetch_page(
+        conn, f"""SELECT o.t, o.value, o.data_flag, o.qc_flag, o.review_state, o.version, o.channel
+                  FROM observation o JOIN series se ON se.id = o.series_id
+                  WHERE se.outlet_id = %s AND se.parameter_code = %s AND se.interval_kind = %s
+                    AND {where} AND {released} ORDER BY o.t""",
+        [row["id"], code, q.interval, *args, *released_args], q)
+    label_review(page["results"])
+    if q.format == "csv":
+        return csv_response(page["results"], SERIES_COLUMNS,  # type: ignore[return-value]
+                            f"outlet-{row['id']}-{code}-{q.interval}-p{q.page}.csv")
+    page["meta"] |= {"outlet": row["id"], "parameter": code, "interval": q.interval}
     return page
