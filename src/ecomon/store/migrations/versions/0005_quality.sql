@@ -22,7 +22,7 @@ CREATE FUNCTION audit_payload(p_at timestamptz, p_actor text, p_action text, p_t
                       || audit_field(p_detail::text) || audit_field(p_ip), 'UTF8')
 $$;
 
--- The head of the chain (one row): appends lock it, so the order of seq is the order of commit of the chain.
+-- The head of the chain (one row), advanced once per statement: a deleted tail shows as head > last record.
 CREATE TABLE audit_head (
     one  boolean PRIMARY KEY DEFAULT true CHECK (one),
     seq  bigint NOT NULL,
@@ -30,16 +30,27 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head VALUES (true, 0, '\x0000000000000000000000000000000000000000000000000000000000000000');
 
+-- Appends are serialised by a transaction-level advisory lock; the previous record is read through the seq index
+-- (rows earlier in the same statement are visible to a BEFORE ROW trigger), so a bulk append stays linear.
 CREATE FUNCTION audit_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    head audit_head%ROWTYPE;
+    last_seq bigint;
+    last_hash bytea;
 BEGIN
-    SELECT * INTO head FROM audit_head FOR UPDATE;
-    NEW.seq := head.seq + 1;
-    NEW.prev_hash := head.hash;
-    NEW.hash := sha256(head.hash || audit_payload(NEW.at, NEW.actor, NEW.action, NEW.target, NEW.detail, NEW.ip));
-    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash;
+    PERFORM pg_advisory_xact_lock(hashtext('ecomon.audit_chain'));
+    SELECT seq, hash INTO last_seq, last_hash FROM audit_event ORDER BY seq DESC LIMIT 1;
+    NEW.seq := coalesce(last_seq, 0) + 1;
+    NEW.prev_hash := coalesce(last_hash, '\x0000000000000000000000000000000000000000000000000000000000000000');
+    NEW.hash := sha256(NEW.prev_hash || audit_payload(NEW.at, NEW.actor, NEW.action, NEW.target, NEW.detail, NEW.ip));
     RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION audit_head_advance() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE audit_head h SET seq = e.seq, hash = e.hash
+    FROM (SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1) e WHERE e.seq > h.seq;
+    RETURN NULL;
 END
 $$;
 
@@ -65,6 +76,7 @@ ALTER TABLE audit_event ALTER COLUMN seq SET NOT NULL, ALTER COLUMN prev_hash SE
     ALTER COLUMN hash SET NOT NULL;
 CREATE UNIQUE INDEX audit_event_seq ON audit_event (seq);
 CREATE TRIGGER audit_event_chain BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_chain();
+CREATE TRIGGER audit_event_head AFTER INSERT ON audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_head_advance();
 
 CREATE FUNCTION audit_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
