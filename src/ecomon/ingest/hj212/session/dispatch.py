@@ -115,10 +115,12 @@ class CommandDispatcher:
         except ValueError as exc:  # Hj212Error: the operator's CP does not make a conforming packet
             await self.db(SessionStore.finish, command.id, "failed", f"cannot encode: {exc}")
             return
-        now = time.monotonic()  # in flight before the write: the device may answer before mark_sent returns
+        if not await self.db(SessionStore.claim_send, command.id, attempts, qn, link.connection_id, cp):
+            self._inflight.pop(link.device_id, None)  # another gateway sent it meanwhile
+            return
+        now = time.monotonic()
         self._inflight[link.device_id] = _InFlight(command, link, qn, now, now, attempts + 1)
         link.write(frame)
-        await self.db(SessionStore.mark_sent, command.id, qn, link.connection_id, cp)
         log.info("sent CN %s (command %d, %s) to %s, attempt %d", command.cn, command.id, command.origin, link.mn,
                  attempts + 1)
 

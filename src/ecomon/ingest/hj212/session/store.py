@@ -111,12 +111,17 @@ class SessionStore:
             (list(device_ids),)).fetchall()
         return [OpenCommand(*r) for r in rows]
 
-    def mark_sent(self, command_id: int, qn: str, connection_id: str, cp: Mapping[str, str]) -> None:
-        """Record the send; `cp` as sent, except a key (NewSK), which never leaves the sealed key table."""
+    def claim_send(self, command_id: int, attempts: int, qn: str, connection_id: str, cp: Mapping[str, str]
+                   ) -> bool:
+        """Record a send if nobody else sent the command since it was read (`attempts` unchanged): two gateways
+        briefly holding the same device never both send it. `cp` as sent, except a key (NewSK), which never
+        leaves the sealed key table."""
         shown = {k: v for k, v in cp.items() if k != "NewSK"}
-        self.conn.execute("UPDATE device_command SET state = 'sent', qn = %s, attempts = attempts + 1, "
-                          "sent_at = now(), connection_id = %s, cp = %s WHERE id = %s",
-                          (qn, connection_id, json.dumps(shown, ensure_ascii=False), command_id))
+        cur = self.conn.execute(
+            "UPDATE device_command SET state = 'sent', qn = %s, attempts = attempts + 1, sent_at = now(), "
+            "connection_id = %s, cp = %s WHERE id = %s AND attempts = %s AND state IN ('queued', 'sent', 'accepted')",
+            (qn, connection_id, json.dumps(shown, ensure_ascii=False), command_id, attempts))
+        return cur.rowcount == 1
 
     def finish(self, command_id: int, state: str, note: str) -> None:
         self.conn.execute("UPDATE device_command SET state = %s, note = %s, finished_at = now() WHERE id = %s",
