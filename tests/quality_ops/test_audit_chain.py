@@ -71,14 +71,14 @@ def test_application_cannot_change_or_delete_records(chain_db) -> None:
     ("inserted", ["UPDATE audit_event SET seq = seq + 100 WHERE seq >= 5",
                   "UPDATE audit_event SET seq = seq - 99 WHERE seq >= 105",
                   # a well-formed record with a correct hash over the previous record, slipped in as seq 5
-                  "INSERT INTO audit_event (at, actor, action, target, detail, seq, prev_hash, hash) "
+                  ("INSERT INTO audit_event (at, actor, action, target, detail, seq, prev_hash, hash) "
                   "SELECT at, 'mallory', 'login.ok', 'mallory', '{}', 5, hash, "
                   "sha256(hash || audit_payload(at, 'mallory', 'login.ok', 'mallory', '{}', NULL)) "
-                  "FROM audit_event WHERE seq = 4"], 5),
-    ("inserted", ["INSERT INTO audit_event (at, actor, action, detail, seq, prev_hash, hash) "
+                  "FROM audit_event WHERE seq = 4")], 5),
+    ("inserted", [("INSERT INTO audit_event (at, actor, action, detail, seq, prev_hash, hash) "
                   "SELECT now(), 'mallory', 'login.ok', '{}', 11, hash, "
                   "sha256(hash || audit_payload(now(), 'mallory', 'login.ok', NULL, '{}', NULL)) "
-                  "FROM audit_event WHERE seq = 10"], 11),
+                  "FROM audit_event WHERE seq = 10")], 11),
 ])
 def test_verify_names_each_tampering(chain_db, kind, statements, seq) -> None:
     _tamper(chain_db, *statements)
