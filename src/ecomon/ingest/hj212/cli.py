@@ -102,12 +102,16 @@ def crc_command(segments: Annotated[list[str] | None, typer.Argument(
 @hj212_app.command("serve")
 def serve_command(host: Annotated[str | None, typer.Option(help="Listen address (default: gateway_host).")] = None,
                   port: Annotated[int | None, typer.Option(help="TCP port (default: gateway_port, 9212).")] = None,
-                  stream: Annotated[str, typer.Option(help="JetStream stream name.")] = "HJ212") -> None:
+                  stream: Annotated[str, typer.Option(help="JetStream stream name.")] = "HJ212",
+                  clock_bound: Annotated[float, typer.Option(help="Seconds of device clock drift before 1012.")] = 60.0,
+                  gap_scan: Annotated[float, typer.Option(help="Seconds between gap scans.")] = 300.0) -> None:
     """HJ 212 网关 / gateway: accept devices over TCP, ACK data once it is durable on the bus."""
     import asyncio
 
     from ecomon.config import get_settings
     from ecomon.ingest.hj212.gateway.server import serve
+    from ecomon.ingest.hj212.session.config import SessionConfig
+    from ecomon.ingest.hj212.session.keys import installation_key
     from ecomon.runtime.engines import Engines
 
     settings = get_settings()
@@ -115,7 +119,9 @@ def serve_command(host: Annotated[str | None, typer.Option(help="Listen address 
     _logging(settings.log_level)
     asyncio.run(_until_signal(serve(host or settings.gateway_host, port or settings.gateway_port,
                                     nats_url=engines.nats_url(), database_url=engines.database_url(),
-                                    local_tz=settings.timezone, stream=stream)))
+                                    local_tz=settings.timezone, stream=stream,
+                                    session=SessionConfig(clock_bound_s=clock_bound, gap_scan_s=gap_scan),
+                                    master_key=installation_key(settings.home_path))))
 
 
 @hj212_app.command("writer")
@@ -162,4 +168,7 @@ def register(app: typer.Typer) -> None:
     from ecomon.ingest.hj212.simulate_cli import simulate_command
 
     hj212_app.command("simulate")(simulate_command)
+    from ecomon.ingest.hj212.session.cli import register_session_commands
+
+    register_session_commands(hj212_app)
     app.add_typer(hj212_app, name="hj212")
