@@ -68,3 +68,39 @@ def test_out_of_range_value_fails_and_leaves_the_daily_mean(qworld, qdb) -> None
     assert qdb.execute("SELECT qc_flag FROM observation WHERE series_id = %s AND t = %s", (sid, t)).fetchone()[0] != 4
     hist = qdb.execute("SELECT fail FROM qc_result_history WHERE series_id = %s AND t = %s", (sid, t)).fetchall()
     assert any(f & 1 for (f,) in hist)
+
+
+def test_watch_worker_checks_new_data_and_takes_checkpoints(qworld, qdb, use_database) -> None:
+    import threading
+    import time
+
+    use_database(qworld.url)
+    pipeline.drain(qdb, actor="test-qc", local_tz="Asia/Shanghai")
+    sid = _series(qdb, "Aotizhongxin", PM25)
+    t = datetime(2013, 3, 21, 4, tzinfo=UTC)
+    row = pl.DataFrame({"series_id": [sid], "t": [t], "value": [-50.0], "data_flag": [None], "qc_flag": [2],
+                        "source_id": [0], "row_no": [1]},
+                       schema={"series_id": pl.Int32, "t": pl.Datetime("us", "UTC"), "value": pl.Float64,
+                               "data_flag": pl.String, "qc_flag": pl.Int16, "source_id": pl.Int64,
+                               "row_no": pl.Int32})
+    checkpoints = qdb.execute("SELECT count(*) FROM audit_checkpoint").fetchone()[0]
+    stop = threading.Event()
+    worker = threading.Thread(target=pipeline.watch, kwargs={
+        "actor": "quality-worker", "local_tz": "Asia/Shanghai", "poll": 0.2, "detect_every": 1e9,
+        "checkpoint_every": 0.0, "stop": stop})
+    worker.start()
+    try:
+        merge(qdb, row, channel="manual", changed_by="test", local_tz="Asia/Shanghai")
+        qdb.commit()
+        deadline = time.monotonic() + 30
+        flag = None
+        while time.monotonic() < deadline and flag != 4:
+            time.sleep(0.3)
+            flag = qdb.execute("SELECT qc_flag FROM observation WHERE series_id = %s AND t = %s",
+                               (sid, t)).fetchone()[0]
+            qdb.rollback()
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    assert flag == 4 and not worker.is_alive()
+    assert qdb.execute("SELECT count(*) FROM audit_checkpoint").fetchone()[0] > checkpoints

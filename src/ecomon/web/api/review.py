@@ -107,7 +107,7 @@ async def _step(conn: AsyncConnection, call: Awaitable[T]) -> T:
         raise ApiError(exc.status, exc.code, exc.message) from None
     except review.NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from None
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ApiError(422, "invalid_review", str(exc)) from None
     await conn.commit()
     return result
