@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from ecomon.web.pages.assets import NODE_MODULES
@@ -57,18 +58,34 @@ def base_url(console_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(base_url: str):
+def browser(base_url: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-        tab = context.new_page()
-        yield tab
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
-def test_login_redirects_back_and_wrong_password_is_refused(page, base_url: str) -> None:
+def _tab(browser):  # type: ignore[no-untyped-def]
+    return browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True).new_page()
+
+
+@pytest.fixture(scope="module")
+def page(browser, base_url: str):  # type: ignore[no-untyped-def]
+    """A tab logged in as the national administrator through the login form."""
+    tab = _tab(browser)
+    tab.goto(f"{base_url}/console/login")
+    tab.fill("input[name=username]", "admin")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(f"{base_url}/console")
+    yield tab
+    tab.context.close()
+
+
+def test_login_redirects_back_and_wrong_password_is_refused(browser, base_url: str) -> None:
+    page = _tab(browser)
     page.goto(f"{base_url}/console/ranking")
     assert "/console/login" in page.url
     page.fill("input[name=username]", "admin")
@@ -80,6 +97,11 @@ def test_login_redirects_back_and_wrong_password_is_refused(page, base_url: str)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/console/ranking")
     assert page.locator("table[data-testid=ranking] tbody tr").count() == 12
+    page.click("[data-logout]")
+    page.wait_for_url(f"{base_url}/console/login")
+    page.goto(f"{base_url}/console")
+    assert "/console/login" in page.url  # the session ended server-side
+    page.context.close()
 
 
 def test_overview_map_and_language_switch(page, base_url: str) -> None:
@@ -123,3 +145,43 @@ def test_import_with_progress_and_reject_report(page, base_url: str, tmp_path: P
     report = Path(info.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(report)))
     assert [(r["row_no"], r["column_name"], r["value"]) for r in rows] == [("2", "value", "n/a-value")]
+
+
+def test_register_and_retire_a_site_through_the_forms(page, base_url: str, console_url: str) -> None:
+    page.goto(f"{base_url}/console/registry/site")
+    page.click("details.panel summary")
+    form = page.locator("[data-testid=add-form]")
+    form.locator("input[name=code]").fill("BROWSER-1")
+    form.locator("input[name=name_zh]").fill("浏览器测试站")
+    form.locator("select[name=element]").select_option("air")
+    form.locator("select[name=site_type]").select_option("urban")
+    form.locator("select[name=control_level]").select_option("city")
+    form.locator("select[name=region_code]").select_option("110105")
+    form.locator("input[name=lon]").fill("116.5")
+    form.locator("input[name=lat]").fill("39.95")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/console/registry/site/*")
+    assert "BROWSER-1" in page.locator("h1").inner_text()
+    state = page.locator("[data-testid=state-form]")
+    state.locator("select[name=state]").select_option("suspended")
+    state.locator("input[name=valid_from]").fill("2026-01-15")
+    state.locator("input[name=reason]").fill("维护停运")
+    state.locator("button[type=submit]").click()
+    page.locator("[data-testid=history] td", has_text="维护停运").wait_for()
+    assert "2026-01-15" in page.locator("[data-testid=history]").inner_text()
+    # A refused change is explained on the form, not lost.
+    edit = page.locator("[data-testid=edit-form]")
+    edit.locator("input[name=lat]").fill("95")
+    edit.locator("button[type=submit]").click()
+    edit.locator(".form-error").wait_for()
+    assert "lat" in edit.locator(".form-error").inner_text()
+    edit.locator("input[name=lat]").fill("39.96")
+    edit.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    page.wait_for_function("!document.querySelector('[data-testid=edit-form] .form-error') || "
+                           "document.querySelector('[data-testid=edit-form] .form-error').hidden")
+    with psycopg.connect(console_url) as conn:
+        detail = conn.execute("SELECT detail FROM audit_event WHERE action = 'registry.site.edit' "
+                              "AND target = (SELECT 'site:' || id FROM site WHERE code = 'BROWSER-1') "
+                              "ORDER BY id DESC LIMIT 1").fetchone()
+    assert detail is not None and detail[0] == {"lat": 39.96}  # only what the user changed

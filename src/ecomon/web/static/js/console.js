@@ -23,11 +23,19 @@
     }
     return "HTTP " + status;
   }
-  // Form fields -> JSON body: empty fields are left out, typed fields converted.
-  function formJson(form) {
+  function changed(el) {
+    if (el.tagName === "SELECT") {
+      return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return el.value !== el.defaultValue;
+  }
+  // Form fields -> JSON body: empty fields are left out, typed fields converted; an edit (PATCH) sends only
+  // the fields the user changed, so the audit trail names exactly what changed.
+  function formJson(form, onlyChanged) {
     var body = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.value === "" || el.type === "submit") { return; }
+      if (onlyChanged && !changed(el)) { return; }
       var type = el.getAttribute("data-type");
       body[el.name] = type === "int" ? parseInt(el.value, 10) : type === "float" ? parseFloat(el.value) : el.value;
     });
@@ -51,9 +59,10 @@
         });
     } else if (form.hasAttribute("data-api")) {
       event.preventDefault();
+      var method = form.getAttribute("data-method") || "POST";
       fetch(form.getAttribute("data-api"), {
-        method: form.getAttribute("data-method") || "POST", credentials: "same-origin",
-        headers: csrfHeaders({ "Content-Type": "application/json" }), body: JSON.stringify(formJson(form))
+        method: method, credentials: "same-origin",
+        headers: csrfHeaders({ "Content-Type": "application/json" }), body: JSON.stringify(formJson(form, method === "PATCH"))
       }).then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (b) {
           if (!r.ok) { showError(form, describe(b, r.status)); return; }
