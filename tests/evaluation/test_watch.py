@@ -4,6 +4,7 @@ SIGTERM."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,4 +38,4 @@ def test_watch_rebuilds_and_reevaluates_then_stops_on_sigterm(db, evaluated, pla
         service.send_signal(signal.SIGTERM)
         _, err = service.communicate(timeout=30)
     assert service.returncode == 0, err
-    assert "evaluated 1 days" in err
+    assert re.search(r"evaluated \d+ days", err), err

@@ -1,13 +1,14 @@
 """Hourly and daily AQI of stations and regions from stored inputs, written to `aqi_result`.
 
-The AQI itself is `standards.aqi.compute` (HJ 633-2012 / HJ 633-2026); this module chooses the rule set per
-row (by the local date unless the caller names one: data before 2026-03-01 use the 2012 rules), averages
+The AQI itself is `standards.aqi.compute` (HJ 633-2012 / HJ 633-2026); this module averages
 stations into districts and cities (the arithmetic mean of station values, then the AQI of the means, as
 HJ 663 does for a city) and records coverage, publishability and the review state of the inputs.
+The caller names the rule set (the runner picks the one in force per month unless the user asks for another).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import numpy as np
@@ -15,7 +16,7 @@ import polars as pl
 import psycopg
 
 from ecomon.standards import aqi
-from ecomon.standards.rulesets import AQI_RULESETS, AqiRuleSet
+from ecomon.standards.rulesets import AqiRuleSet
 
 RESULT_COLUMNS = ("site_id", "region_code", "period", "t", "rule_set", "aqi", "level", "primary_pollutants",
                   "iaqi", "inputs", "items_valid", "items_expected", "publishable", "stations", "review_state")
@@ -38,30 +39,11 @@ def with_regions(frame: pl.DataFrame, stations: pl.DataFrame, time: str, columns
     return pl.concat([station_rows, *regional], how="vertical_relaxed")
 
 
-def rule_sets_for(frame: pl.DataFrame, time: str, tz: str, rule_set: AqiRuleSet | None) -> pl.Series:
-    """The rule set of each row: the one asked for, else the one in force on the row's local date."""
-    if rule_set is not None:
-        return pl.Series("rule_set", [rule_set] * frame.height, dtype=pl.Utf8)
-    column = pl.col(time)
-    if frame.schema[time] != pl.Date:
-        column = column.dt.convert_time_zone(tz).dt.date()
-    return frame.select(
-        pl.when(column < pl.date(2026, 3, 1)).then(pl.lit(AQI_RULESETS[0])).otherwise(pl.lit(AQI_RULESETS[1]))
-        .alias("rule_set"))["rule_set"]
-
-
-def evaluate(frame: pl.DataFrame, *, time: str, period: str, tz: str,
-             rule_set: AqiRuleSet | None = None) -> pl.DataFrame:
+def evaluate(frame: pl.DataFrame, *, time: str, period: str, tz: str, rule_set: AqiRuleSet) -> pl.DataFrame:
     """AQI rows (RESULT_COLUMNS) for a frame of places × times with the input columns of `period`."""
-    frame = frame.with_columns(rule_sets_for(frame, time, tz, rule_set))
-    parts = []
-    for rule in AQI_RULESETS:
-        rows = frame.filter(pl.col("rule_set") == rule)
-        if rows.height:
-            parts.append(_evaluate_one(rows, rule, period, time))
-    if not parts:
+    if not frame.height:
         return pl.DataFrame(schema=_RESULT_SCHEMA)
-    result = pl.concat(parts)
+    result = _evaluate_one(frame.with_columns(rule_set=pl.lit(rule_set)), rule_set, period, time)
     if time == "date":
         result = result.with_columns(pl.col("t").cast(pl.Datetime("us")).dt.replace_time_zone(tz)
                                      .dt.convert_time_zone("UTC"))
@@ -103,24 +85,23 @@ def _json(frame: pl.DataFrame) -> pl.Series:
     return frame.select(pl.struct(frame.columns).struct.json_encode())[:, 0]
 
 
-def store(conn: psycopg.Connection, results: pl.DataFrame) -> int:
-    """Replace the stored results with the same keys (place, period, t, rule set); returns rows written."""
-    if not results.height:
-        return 0
+def replace(conn: psycopg.Connection, results: pl.DataFrame, *, period: str, rule_set: AqiRuleSet,
+            span: tuple[dt.datetime, dt.datetime], site_ids: list[int], regions: list[str]) -> int:
+    """Replace every stored result of these places, period and rule set in [span) by `results`.
+
+    Replacing the whole span (not only the keys computed now) also removes results of hours or days whose inputs
+    were withdrawn by a revision. Returns rows written.
+    """
     with conn.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS aqi_stage (LIKE aqi_result INCLUDING DEFAULTS) ON COMMIT DROP")
-        cur.execute("TRUNCATE aqi_stage")
-        _copy(cur, "aqi_stage", results.with_columns(
+        cur.execute(
+            """DELETE FROM aqi_result WHERE period = %s AND rule_set = %s AND t >= %s AND t < %s
+               AND (site_id = ANY(%s) OR region_code = ANY(%s))""", (period, rule_set, *span, site_ids, regions))
+        if not results.height:
+            return 0
+        _copy(cur, "aqi_result", results.with_columns(
             pl.concat_str(pl.lit("{"), pl.col("primary_pollutants").list.join(","), pl.lit("}"))
             .alias("primary_pollutants")))
-        cur.execute(
-            """DELETE FROM aqi_result r USING aqi_stage s
-               WHERE coalesce(r.site_id, 0) = coalesce(s.site_id, 0)
-                 AND coalesce(r.region_code, '') = coalesce(s.region_code, '')
-                 AND r.period = s.period AND r.t = s.t AND r.rule_set = s.rule_set""")
-        cur.execute(f"INSERT INTO aqi_result ({', '.join(RESULT_COLUMNS)}) "
-                    f"SELECT {', '.join(RESULT_COLUMNS)} FROM aqi_stage")
-        return cur.rowcount
+    return results.height
 
 
 def _copy(cur: psycopg.Cursor, table: str, frame: pl.DataFrame) -> None:

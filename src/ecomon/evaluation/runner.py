@@ -56,16 +56,20 @@ def evaluate_days(conn: psycopg.Connection, stations: Stations, first: dt.date, 
     counts = RunCounts()
     if not stations.ids:
         return counts
-    for start, end in month_chunks(first, last):
+    regions = [code for level in ("district", "city") for code in stations.frame[level].drop_nulls().unique()]
+    for start, end in month_chunks(first, last):   # a month never straddles 2026-03-01: one rule set per chunk
+        rule = rule_set or aqi_ruleset_on(start)
+        span = (inputs.local_midnight(start, tz), inputs.local_midnight(end + dt.timedelta(days=1), tz))
+        places = {"rule_set": rule, "span": span, "site_ids": stations.ids, "regions": regions}
         hourly = inputs.hourly_inputs(conn, stations.ids, start, end, tz)
         columns = (*inputs.HOURLY_COLUMNS, *inputs.MOVING)
         frame = aqi_results.with_regions(hourly, stations.frame, "t", columns)
-        counts.hourly += aqi_results.store(conn, aqi_results.evaluate(frame, time="t", period="hour", tz=tz,
-                                                                      rule_set=rule_set))
+        counts.hourly += aqi_results.replace(
+            conn, aqi_results.evaluate(frame, time="t", period="hour", tz=tz, rule_set=rule), period="hour", **places)
         daily = inputs.daily_inputs(conn, stations.ids, start, end, tz)
         frame = aqi_results.with_regions(daily, stations.frame, "date", inputs.DAILY_COLUMNS)
-        counts.daily += aqi_results.store(conn, aqi_results.evaluate(frame, time="date", period="day", tz=tz,
-                                                                     rule_set=rule_set))
+        counts.daily += aqi_results.replace(
+            conn, aqi_results.evaluate(frame, time="date", period="day", tz=tz, rule_set=rule), period="day", **places)
         counts.days |= set(daily["date"].to_list())
     return counts
 
@@ -90,12 +94,31 @@ def assess_periods(conn: psycopg.Connection, stations: Stations, first: dt.date,
 
 def run(conn: psycopg.Connection, first: dt.date, last: dt.date, tz: str, rule_set: AqiRuleSet | None = None,
         site_ids: list[int] | None = None) -> RunCounts:
-    """Evaluate first..last (AQI and assessments) in the caller's transaction."""
+    """Evaluate first..last (AQI and assessments) in the caller's transaction.
+
+    Under the rules in force (rule_set None) the range's queued days are taken off the queue and any other rule
+    set already stored for them is refreshed too, exactly as the watch loop would.
+    """
     if last < first:
         raise ValueError(f"the range ends ({last}) before it starts ({first})")
     stations = air_stations(conn, site_ids)
-    counts = evaluate_days(conn, stations, first, last, tz, rule_set)
-    counts.assessments = assess_periods(conn, stations, first, last, tz, rule_set)
+    if rule_set is not None:
+        counts = evaluate_days(conn, stations, first, last, tz, rule_set)
+        counts.assessments = assess_periods(conn, stations, first, last, tz, rule_set)
+        return counts
+    if site_ids is None:
+        conn.execute("DELETE FROM evaluation_dirty WHERE day_start >= %s AND day_start < %s",
+                     (inputs.local_midnight(first, tz), inputs.local_midnight(last + dt.timedelta(days=1), tz)))
+    return _refresh(conn, stations, first, last, tz)
+
+
+def _refresh(conn: psycopg.Connection, stations: Stations, first: dt.date, last: dt.date, tz: str) -> RunCounts:
+    """first..last under the rules in force and under every other rule set stored for those days."""
+    counts = RunCounts()
+    for rule_set in (None, *_other_rule_sets(conn, first, last, tz)):
+        part = evaluate_days(conn, stations, first, last, tz, rule_set)
+        part.assessments = assess_periods(conn, stations, first, last, tz, rule_set)
+        counts.add(part)
     return counts
 
 
@@ -117,12 +140,8 @@ def process_dirty(conn: psycopg.Connection, tz: str) -> RunCounts:
     if not days:
         return counts
     stations = air_stations(conn)
-    others = _other_rule_sets(conn, days[0], days[-1], tz)
     for first, last in _runs(days):
-        for rule_set in (None, *others):
-            part = evaluate_days(conn, stations, first, last, tz, rule_set)
-            part.assessments = assess_periods(conn, stations, first, last, tz, rule_set)
-            counts.add(part)
+        counts.add(_refresh(conn, stations, first, last, tz))
     counts.days = set(days)
     return counts
 
