@@ -145,15 +145,15 @@ async def stream_csv(request: Request, d: Dataset, args: dict) -> AsyncIterator[
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(d.columns)
     yield ("\ufeff" + buf.getvalue()).encode()  # BOM: spreadsheets in China open UTF-8 CSV correctly with it
-    async with request.app.state.pool.connection() as conn, conn.transaction():
-        async with conn.cursor(name=f"download_{d.id.replace('-', '_')}") as cur:
-            await cur.execute(d.sql, args)
-            while rows := await cur.fetchmany(FETCH_ROWS):
-                buf.seek(0)
-                buf.truncate()
-                writer.writerows([csv_cell(v.isoformat() if isinstance(v, datetime) else v) for v in row]
-                                 for row in rows)
-                yield buf.getvalue().encode()
+    async with request.app.state.pool.connection() as conn, conn.transaction(), \
+            conn.cursor(name=f"download_{d.id.replace('-', '_')}") as cur:
+        await cur.execute(d.sql, args)
+        while rows := await cur.fetchmany(FETCH_ROWS):
+            buf.seek(0)
+            buf.truncate()
+            writer.writerows([csv_cell(v.isoformat() if isinstance(v, datetime) else v) for v in row]
+                             for row in rows)
+            yield buf.getvalue().encode()
 
 
 class SignupBody(BaseModel):

@@ -115,7 +115,7 @@ async def push_csv(request: Request, principal: Pusher,
         raise ApiError(413, "batch_too_large", f"a CSV batch may have at most {MAX_CSV_BYTES} bytes")
     try:
         frame = read_table(data, "push.csv", push_mapping(interval, []))
-    except Exception as exc:  # polars raises several error types for text that is not CSV
+    except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError, OSError, EOFError) as exc:
         raise ApiError(422, "invalid_csv", f"the body is not a readable UTF-8 CSV table: {exc}"[:300]) from None
     missing = [c for c in ("site", "parameter", "t", "value") if c not in frame.columns]
     unexpected = [c for c in frame.columns if c not in COLUMNS]

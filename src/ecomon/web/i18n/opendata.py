@@ -18,8 +18,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "Released data only; values found invalid by quality control are not published."),
     "od_key_heading": ("申请开放接口密钥", "Request an open-data API key"),
     "od_key_intro": ("开放接口提供站点、最新值和时间序列（JSON 或 CSV），每个密钥每分钟限 600 次请求。接口说明：",
-                     "The open API serves sites, latest values and time series (JSON or CSV), 600 requests per "
-                     "minute per key. Reference:"),
+                     ("The open API serves sites, latest values and time series (JSON or CSV), 600 requests per "
+                      "minute per key. Reference:")),
     "od_email": ("电子邮箱", "E-mail"),
     "od_purpose": ("用途说明", "Intended use"),
     "od_request_key": ("申请密钥", "Request key"),
@@ -33,8 +33,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "signup_rate_limited": ("申请过于频繁，请稍后再试。", "Too many requests; please try again later."),
     "dc_heading": ("企业排放信息公开", "Enterprise emission disclosure"),
     "dc_basis": ("依据《企业事业单位环境信息公开办法》公开重点排污单位排放口的自动监测数据（最新已发布小时值）。",
-                 "Monitored emissions of key pollutant-discharge units, published under the Measures on "
-                 "Environmental Information Disclosure by Enterprises (latest released hourly values)."),
+                 ("Monitored emissions of key pollutant-discharge units, published under the Measures on "
+                  "Environmental Information Disclosure by Enterprises (latest released hourly values).")),
     "dc_uscc": ("统一社会信用代码", "USCC"),
     "dc_kind_gas": ("废气排放口", "flue-gas outlet"),
     "dc_kind_water": ("废水排放口", "wastewater outlet"),
