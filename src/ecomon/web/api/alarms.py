@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ecomon.quality import alarms
@@ -17,6 +17,7 @@ from ecomon.web.auth.hardening import CleanStr
 from ecomon.web.errors import ApiError
 
 router = APIRouter(prefix="/alarms", tags=["alarms"])
+AlarmId = Annotated[int, Path(ge=1, le=2**63 - 1, description="alarm event id")]
 Judge = require_roles(*alarms.VERDICT_ROLES)
 
 
@@ -43,7 +44,7 @@ async def _visible(conn: Conn, principal: Staff, alarm_id: int) -> dict:  # type
 
 
 @router.get("/{alarm_id}", summary="告警详情 / one alarm with its evidence")
-async def get_alarm(alarm_id: int, principal: Staff, conn: Conn) -> dict:
+async def get_alarm(alarm_id: AlarmId, principal: Staff, conn: Conn) -> dict:
     """`evidence.statistics`: the detector's statistic, threshold and context; `evidence.series`: time, value
     (and reference, e.g. the neighbours' median) around the window, ready for a line chart."""
     return await _visible(conn, principal, alarm_id)
@@ -55,7 +56,7 @@ class VerdictBody(BaseModel):
 
 
 @router.post("/{alarm_id}/verdict", summary="确认或排除告警 / confirm or dismiss an alarm")
-async def verdict(alarm_id: int, body: VerdictBody, request: Request, principal: Judge, conn: Conn) -> dict:  # type: ignore[valid-type]
+async def verdict(alarm_id: AlarmId, body: VerdictBody, request: Request, principal: Judge, conn: Conn) -> dict:  # type: ignore[valid-type]
     row = await alarms.set_verdict(conn, principal, alarm_id, body.verdict, body.note,
                                    request.client.host if request.client else None)
     if row is None:

@@ -23,6 +23,7 @@ from ecomon.web.auth.scope import site_condition
 from ecomon.web.errors import ApiError
 
 router = APIRouter(prefix="/review", tags=["review"])
+MONTH = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"     # YYYY-MM, years 1900–2099
 T = TypeVar("T")
 
 
@@ -68,13 +69,13 @@ class Outcome(BaseModel):
 
 class SignBody(BaseModel):
     site: CleanStr = Field(max_length=64)
-    month: CleanStr = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    month: CleanStr = Field(pattern=MONTH, description="YYYY-MM")
     level: Literal[1, 2, 3]
 
 
 class ReopenBody(BaseModel):
     site: CleanStr = Field(max_length=64)
-    month: CleanStr = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+    month: CleanStr = Field(pattern=MONTH)
     reason: CleanStr = Field(min_length=1, max_length=1000)
 
 
