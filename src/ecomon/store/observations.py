@@ -116,6 +116,8 @@ def _write_new(conn: psycopg.Connection, cur: psycopg.Cursor, rows: pl.DataFrame
     except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.InvalidObjectDefinition):
         return None
     return MergeCounts(inserted=rows.height, changed=0, unchanged=0)
+
+
 def _partition(month: datetime) -> str:
     return f"observation_{month:%Y%m}"  # the naming of ensure_observation_partitions (migration 0001)
 
