@@ -20,8 +20,9 @@ from psycopg.rows import dict_row
 from ecomon.registry.vocabulary import vocabulary
 from ecomon.web.api.common import visible_site
 from ecomon.web.errors import ApiError
-from ecomon.web.i18n import language
+from ecomon.web.i18n import language, translator
 from ecomon.web.pages import console_data, console_quality, console_registry
+from ecomon.web.pages.console_data import QC_KEYS
 from ecomon.web.pages.console_map import STATE_COLOURS, WATER_COLOURS, districts, map_sites
 from ecomon.web.pages.console_shell import Connection, ConsoleUser, page
 from ecomon.web.pages.portal import LEGEND
@@ -32,6 +33,8 @@ for _area in (console_registry, console_data, console_quality):
     router.include_router(_area.router)
 
 LIVE_POLL_SECONDS: Final = 2.0
+# The chart opens on the first of these the site measures (PM2.5, then the main water and flue-gas items).
+DEFAULT_CHART_PARAMETERS: Final = ("a34004", "w01018", "a21026")
 District = Annotated[str | None, Query(pattern=r"^[0-9]{6}([0-9]{3})?$")]
 
 _LIVE = """SELECT se.parameter_code, se.interval_kind, p.name_zh, p.name_en,
@@ -55,7 +58,9 @@ async def overview(request: Request, principal: ConsoleUser, conn: Connection,
                    district: District = None) -> HTMLResponse:
     lang = language(request)
     sites, aqi_time = await map_sites(conn, principal, lang, district)
-    markers = [site.__dict__ for site in sites if site.lon is not None and site.lat is not None]
+    t = translator(lang)
+    markers = [{**site.__dict__, "status": t(f"c_state_{site.state}") if site.status == site.state else site.status}
+               for site in sites if site.lon is not None and site.lat is not None]
     counts: dict[str, int] = {}
     for site in sites:
         counts[site.state] = counts.get(site.state, 0) + 1
@@ -94,8 +99,15 @@ async def site_page(code: str, request: Request, principal: ConsoleUser, conn: C
                           "WHERE site_id = %s ORDER BY valid_from, id", (site["id"],))
         history = await cur.fetchall()
     parameters = sorted({(v["parameter_code"], v["name_zh"], v["name_en"]) for v in values})
+    codes = [code for code, _, _ in parameters]
+    t = translator(language(request))
+    element = next((e for e in vocabulary().elements if e.code == site["element"]), None)
     return page(request, principal, "console/site.html", {
-        "site": site, "values": values, "history": history, "parameters": parameters})
+        "site": site, "values": values, "history": history, "parameters": parameters,
+        "default_parameter": next((c for c in DEFAULT_CHART_PARAMETERS if c in codes), codes[0] if codes else ""),
+        "qc_keys": QC_KEYS, "qc_labels": {flag: t(key) for flag, key in QC_KEYS.items()},
+        "review_labels": {state: t(f"c_rs_{state}") for state in range(4)},
+        "element_name": (element.zh if language(request) == "zh" else element.en) if element else site["element"]})
 
 
 @router.get("/sites/{code}/live")

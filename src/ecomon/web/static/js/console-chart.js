@@ -21,7 +21,8 @@
         var p = items[0].data;
         var extra = p.qc === 3 ? " (" + labels.suspect + ")" : p.qc === 4 ? " (" + labels.fail + ")" : "";
         if (p.review === "preliminary") { extra += " (" + labels.preliminary + ")"; }
-        return new Date(p.value[0]).toLocaleString() + "<br>" + p.value[1] + " " + (unit || "") + extra;
+        var when = new Date(p.value[0]).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+        return when + "<br>" + p.value[1] + " " + (unit || "") + extra;
       } },
       grid: { left: 55, right: 20, top: 30, bottom: 60 },
       xAxis: { type: "time" }, yAxis: { type: "value", name: unit || "" },
