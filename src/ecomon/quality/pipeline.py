@@ -94,7 +94,9 @@ def _load(conn: psycopg.Connection, claimed: pl.DataFrame) -> pl.DataFrame:
 
 def check(data: pl.DataFrame, rules: RuleSet, codes: Mapping[str, str]) -> pl.DataFrame:
     """Run the rule tests on loaded rows of one rule set; returns series_id, t, qc_flag, suspect, fail."""
-    names = {code: name for name, code in codes.items()}
+    # only parameters the rule set has thresholds for (a pair partner without its own thresholds, e.g. NOx in
+    # air-hourly, is not loaded; its pair test then reports "not evaluated")
+    names = {code: name for name, code in codes.items() if name in rules.parameters}
     # absent data flag = N; a code the HJ 212-2017 table does not know counts as a fault (invalid, reviewable)
     flag = pl.col("flag").fill_null("N")
     frame = (data.filter(pl.col("code").is_in(list(names)))
