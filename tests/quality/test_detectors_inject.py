@@ -1,6 +1,6 @@
 """Each detector finds its injected pattern and stays quiet on a clean Beijing month (April 2014)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -12,7 +12,7 @@ from ecomon.quality.detectors.cems_tamper import detect_cems_tamper
 from ecomon.quality.detectors.panel import build_panels, neighbour_median
 from ecomon.quality.detectors.raw_vs_hourly import detect_raw_vs_hourly
 
-START, END = datetime(2014, 3, 31, 16, tzinfo=timezone.utc), datetime(2014, 4, 30, 16, tzinfo=timezone.utc)
+START, END = datetime(2014, 3, 31, 16, tzinfo=UTC), datetime(2014, 4, 30, 16, tzinfo=UTC)
 CLEAN_PARAMS = ["PM2.5", "PM10", "NO2", "CO"]
 
 
@@ -93,7 +93,7 @@ def test_daily_means_parked_under_75(april, coords):
 
 def test_level_shift_against_neighbours(beijing, coords):
     """Needs a month of history for the station's own normal: March–April 2014, shift in the last 12 days."""
-    spring = build_panels(beijing.filter((pl.col("time") >= datetime(2014, 2, 28, 16, tzinfo=timezone.utc))
+    spring = build_panels(beijing.filter((pl.col("time") >= datetime(2014, 2, 28, 16, tzinfo=UTC))
                                          & (pl.col("time") < END) & (pl.col("parameter") == "PM2.5")))
     s = spring["PM2.5"].stations.index("Dingling")
     changed = edit(spring, "PM2.5", lambda v: v.__setitem__((slice(1150, 1440), s), v[1150:1440, s] * 0.5))
@@ -134,8 +134,8 @@ def test_smoothing_by_a_moving_average(april, coords):
 
 
 def _minute_frame(hours: int = 3):
-    t = pl.datetime_range(datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2024, 1, 1, hours - 1, 59,
-                                                                              tzinfo=timezone.utc), "1m", eager=True)
+    t = pl.datetime_range(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, hours - 1, 59,
+                                                                              tzinfo=UTC), "1m", eager=True)
     return pl.DataFrame({"time": t, "station": "S1", "parameter": "SO2", "value": np.arange(t.len()) % 60 + 10.0})
 
 

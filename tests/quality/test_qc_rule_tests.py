@@ -4,7 +4,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ecomon.quality.flags import Flag, aggregate
+from ecomon.quality.flags import aggregate
 from ecomon.quality.rules.config import AIR_HOURLY
 from ecomon.quality.rules.consistency import ordered_pair_test
 from ecomon.quality.rules.device_flags import device_flag_test, is_valid

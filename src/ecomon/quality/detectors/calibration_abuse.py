@@ -8,7 +8,6 @@ Threshold: lift > 3 with ≥ 5 marked hours after a near-limit hour, or marked s
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
 from ecomon.quality.detectors.events import AlarmEvent, score

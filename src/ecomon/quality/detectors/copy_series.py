@@ -5,7 +5,8 @@ any earlier/later hour or station; confirmed by exact comparison); (2) the 24 h 
 steps between two stations at the same hours (catches scaled or lightly perturbed copies). Thresholds: any exact
 repeat of a complete, non-trivial 24 h window (0 of 11,475 natural Beijing station-days repeat, fact-sheet D6);
 r ≥ 0.995 between stations (fact-sheet D7 uses 0.99). The copying side is the one whose values jump at the
-window edges (pasted data does not join its surroundings).
+window edges (pasted data does not join its surroundings); within one station it is the later window (data
+reported in real time can only replay the past).
 """
 
 from __future__ import annotations
@@ -83,10 +84,13 @@ def detect_copy(panel: Panel, window: int = DEFAULTS["window"], min_distinct: in
         if (s1 == s2 and abs(k1 - k2) < window) or not np.array_equal(q[k1 + 1:k1 + window, s1],
                                                                        q[k2 + 1:k2 + window, s2]):
             continue
-        j1 = _edge_jump(x[:, s1], k1, k1 + window - 1, typical[s1])
-        j2 = _edge_jump(x[:, s2], k2, k2 + window - 1, typical[s2])
-        sides = [(s1, k1, s2, k2)] if j1 > j2 else [(s2, k2, s1, k1)] if j2 > j1 else \
-            [(s1, k1, s2, k2), (s2, k2, s1, k1)] if s1 != s2 else [(s1, max(k1, k2), s1, min(k1, k2))]
+        if s1 == s2:  # data reported in real time can only replay the past: the later window is the copy
+            sides = [(s1, max(k1, k2), s1, min(k1, k2))]
+        else:
+            j1 = _edge_jump(x[:, s1], k1, k1 + window - 1, typical[s1])
+            j2 = _edge_jump(x[:, s2], k2, k2 + window - 1, typical[s2])
+            sides = [(s1, k1, s2, k2)] if j1 > j2 else [(s2, k2, s1, k1)] if j2 > j1 else \
+                [(s1, k1, s2, k2), (s2, k2, s1, k1)]
         for s, k, other, k_other in sides:
             mark(int(s), int(k), int(other), int(k - k_other), 1.0)
 

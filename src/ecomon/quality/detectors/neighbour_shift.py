@@ -16,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
-from ecomon.quality.detectors.panel import Panel, rolling
+from ecomon.quality.detectors.panel import Panel, resolution, rolling
 
 DEFAULTS = {"ratio": 0.7, "spread_factor": 5.0, "max_ratio": 0.62, "window": 240, "baseline_days": 30,
-            "min_hours": 48, "offset_quantile": 0.1}
+            "min_hours": 48, "offset_quantile": 0.1, "min_steps": 10}
 
 
 def log_ratio(panel: Panel, reference: np.ndarray, offset_quantile: float) -> np.ndarray:
@@ -50,7 +50,8 @@ def _trailing_sums(values: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def shift_deviation(panel: Panel, reference: np.ndarray, window: int, baseline_days: int) -> np.ndarray:
+def shift_deviation(panel: Panel, reference: np.ndarray, window: int, baseline_days: int,
+                    min_steps: float) -> np.ndarray:
     """d(t): log ratio of sums over the trailing window minus the same over the baseline days before it."""
     x = panel.values
     both = ~np.isnan(x) & ~np.isnan(reference)
@@ -62,7 +63,11 @@ def shift_deviation(panel: Panel, reference: np.ndarray, window: int, baseline_d
     bx, bm = _trailing_sums(xs, long) - sx, _trailing_sums(ms, long) - sm
     with np.errstate(invalid="ignore", divide="ignore"):
         d = np.log(sx / sm) - np.log(bx / bm)  # ±inf/NaN where a sum is 0: never beyond a finite limit
-    d[(n < window / 2) | (n_long < baseline_days * 8)] = np.nan
+    # ratios of near-floor levels measure instrument offsets, not the air: judge only above min_steps steps
+    floor = min_steps * resolution(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = (sm / np.maximum(n, 1) < floor) | (bm / np.maximum(n_long, 1) < floor)
+    d[(n < window / 2) | (n_long < baseline_days * 8) | low] = np.nan
     d[:long] = np.nan
     return d
 
@@ -80,9 +85,10 @@ def detect_neighbour_shift(panel: Panel, reference: np.ndarray, ratio: float = D
                            min_hours: int = DEFAULTS["min_hours"],
                            offset_quantile: float = DEFAULTS["offset_quantile"],
                            spread_factor: float = DEFAULTS["spread_factor"],
-                           max_ratio: float = DEFAULTS["max_ratio"]) -> list[AlarmEvent]:
+                           max_ratio: float = DEFAULTS["max_ratio"],
+                           min_steps: float = DEFAULTS["min_steps"]) -> list[AlarmEvent]:
     """Sustained departures of the station/neighbour ratio from its own recent normal; one event per run."""
-    dev = shift_deviation(panel, reference, window, baseline_days)
+    dev = shift_deviation(panel, reference, window, baseline_days, min_steps)
     z = log_ratio(panel, reference, offset_quantile)
     found = []
     for s in range(dev.shape[1]):

@@ -4,7 +4,8 @@ Statistic: rolling 24 h median of |Δx| / (level + resolution), divided by the s
 that station. Smoothing a series (moving averages, interpolation) shrinks hourly steps by a large factor while
 the level stays. Threshold: ratio < 0.25 for ≥ 24 h (fact-sheet D2; QARTOD attenuated signal; SaQC
 flagByVariance), while the other stations of the panel keep ≥ 60 % of their normal movement (calm weather
-smooths every station) and the level is above 10 reporting steps (quantised low values do not move).
+smooths every station) and the level is above 10 reporting steps (quantised low values do not move). A series
+that does not move at all (ratio ≤ `frozen_ratio`) is frozen, which D1 judges (and excuses when the network froze).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
 from ecomon.quality.detectors.panel import Panel, resolution, rolling
 
-DEFAULTS = {"ratio": 0.25, "others_ratio": 0.6, "window": 24, "baseline_days": 30, "min_hours": 24}
+DEFAULTS = {"ratio": 0.25, "frozen_ratio": 0.02, "others_ratio": 0.6, "window": 24, "baseline_days": 30, "min_hours": 24}
 
 
 def movement(panel: Panel, window: int) -> np.ndarray:
@@ -31,7 +32,8 @@ def movement(panel: Panel, window: int) -> np.ndarray:
 def detect_smoothing(panel: Panel, ratio: float = DEFAULTS["ratio"], window: int = DEFAULTS["window"],
                      baseline_days: int = DEFAULTS["baseline_days"],
                      min_hours: int = DEFAULTS["min_hours"],
-                     others_ratio: float = DEFAULTS["others_ratio"]) -> list[AlarmEvent]:
+                     others_ratio: float = DEFAULTS["others_ratio"],
+                     frozen_ratio: float = DEFAULTS["frozen_ratio"]) -> list[AlarmEvent]:
     """Windows whose hourly movement is below `ratio` × the station's 30-day median movement."""
     move = movement(panel, window)
     base = rolling(move, baseline_days * 24, "median", baseline_days * 6, center=True)
@@ -45,8 +47,9 @@ def detect_smoothing(panel: Panel, ratio: float = DEFAULTS["ratio"], window: int
             if rel.shape[1] > 1 else np.ones(rel.shape)
     found = []
     for s in range(rel.shape[1]):
-        # the station alone is calm (others keep moving) at a level where steps are resolvable
-        low = (rel[:, s] < ratio) & (others[:, s] >= others_ratio) & (level[:, s] > floor)
+        # the station alone is calm but not frozen (no movement at all is D1's finding) (others keep moving) at a level where steps are resolvable
+        low = (rel[:, s] < ratio) & (rel[:, s] > frozen_ratio) & (others[:, s] >= others_ratio) & \
+            (level[:, s] > floor)
         for a, b in zip(*runs(low, min_hours)):
             a0 = max(0, a - window + 1)  # the rolling window reaches back to here
             worst = float(np.nanmin(rel[a:b + 1, s]))
