@@ -17,7 +17,7 @@ PAGES = ("/console", "/console/ranking", "/console/registry/site", "/console/reg
          "/console/registry/outlet", "/console/registry/device", "/console/coverage",
          "/console/coverage?plan=chongqing", "/console/data/series", "/console/data/series?site=Dongsi",
          "/console/data/series?site=Dongsi&interval=day", "/console/data/ingest", "/console/data/import",
-         "/console/review", "/console/alarms", "/console/alarms?status=confirmed", "/console/reports",
+         "/console/review", "/console/alarms", "/console/alarms?status=confirmed", "/console/reports", "/console/users",
          "/console/sites/Dongsi")
 
 
@@ -56,7 +56,7 @@ def test_every_page_renders_for_the_administrator(sessions, path: str) -> None:
     assert "<html" in response.text and "admin" in response.text
 
 
-@pytest.mark.parametrize("path", PAGES[:-1])
+@pytest.mark.parametrize("path", [p for p in PAGES if p not in ("/console/users", "/console/sites/Dongsi")])
 def test_every_page_renders_for_a_county_user(sessions, path: str) -> None:
     response = sessions["chaoyang"].client.get(path)
     assert response.status_code == 200, (path, response.text[:500])
@@ -132,3 +132,24 @@ def test_language_switch_keeps_english(sessions) -> None:
     assert "Monitoring sites overview" in client.get("/console?lang=en").text
     assert "Monitoring sites overview" in client.get("/console").text
     assert "监测点位总览" in client.get("/console?lang=zh").text
+
+
+def test_administrator_creates_a_county_user_who_then_sees_only_that_county(sessions, console_url: str) -> None:
+    """The issue's walk-through: the admin creates a county user in the console; that user sees only its county."""
+    from fastapi.testclient import TestClient
+
+    from ecomon.web.app import create_app
+
+    admin = sessions["admin"]
+    page = admin.client.get("/console/users").text
+    assert 'data-testid="user-form"' in page and "chaoyang" in page
+    created = admin.write("POST", "/api/v1/auth/users", json={
+        "username": "dongcheng", "password": "dongcheng-password-1", "role": "centre", "region_code": "110101"})
+    assert created.status_code == 201, created.text
+    assert "dongcheng" in admin.client.get("/console/users").text
+    assert sessions["chaoyang"].client.get("/console/users").status_code == 403
+    with TestClient(create_app(console_url)) as client:
+        client.cookies.clear()
+        assert client.post("/api/v1/auth/login", json={"username": "dongcheng",
+                                                       "password": "dongcheng-password-1"}).status_code == 200
+        assert _sites_in(client.get("/console").text) == {"Dongsi", "Tiantan"}

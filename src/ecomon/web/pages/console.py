@@ -21,7 +21,7 @@ from ecomon.registry.vocabulary import vocabulary
 from ecomon.web.api.common import visible_site
 from ecomon.web.errors import ApiError
 from ecomon.web.i18n import language, translator
-from ecomon.web.pages import console_data, console_quality, console_registry
+from ecomon.web.pages import console_data, console_quality, console_registry, console_users
 from ecomon.web.pages.console_data import QC_KEYS
 from ecomon.web.pages.console_map import STATE_COLOURS, WATER_COLOURS, districts, map_sites
 from ecomon.web.pages.console_shell import Connection, ConsoleUser, page
@@ -29,7 +29,7 @@ from ecomon.web.pages.portal import LEGEND
 from ecomon.web.pages.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-for _area in (console_registry, console_data, console_quality):
+for _area in (console_registry, console_data, console_quality, console_users):
     router.include_router(_area.router)
 
 LIVE_POLL_SECONDS: Final = 2.0

@@ -35,6 +35,7 @@ NAV: tuple[tuple[str, str, frozenset[str] | None], ...] = (
     ("c_nav_review", "/console/review", None),
     ("c_nav_alarms", "/console/alarms", None),
     ("c_nav_reports", "/console/reports", None),
+    ("c_nav_users", "/console/users", frozenset({"admin"})),
 )
 
 
