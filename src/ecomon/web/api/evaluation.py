@@ -33,6 +33,8 @@ router = APIRouter(tags=["evaluation"])
 RuleSet = Literal["auto", "HJ633-2012", "HJ633-2026"]
 Level = Literal["station", "district", "city"]
 IN_FORCE_2026 = "2026-03-01T00:00:00+08:00"
+CURRENT_WITHIN = "72 hours"
+"""A place's newest hourly AQI is "current" if it is at most this much older than the newest of all places."""
 _AUTO = f"(r.rule_set = CASE WHEN r.t < '{IN_FORCE_2026}'::timestamptz THEN 'HJ633-2012' ELSE 'HJ633-2026' END)"
 _LEVEL = {"station": "r.site_id IS NOT NULL", "district": "g.level = 'county'", "city": "g.level = 'city'"}
 _PLACE = """r.site_id, s.code AS site_code, r.region_code,
@@ -83,14 +85,19 @@ class CurrentQuery(Strict):
 
 @router.get("/aqi/current", summary="实时空气质量指数 / current hourly AQI per station, district or city")
 async def current_aqi(q: Annotated[CurrentQuery, Query()], principal: Caller, conn: Conn) -> dict:
-    """The newest hourly (real-time) AQI of each visible place, under the rule set in force unless one is named."""
+    """The newest hourly (real-time) AQI of each visible place, under the rule set in force unless one is named.
+
+    Places silent for more than CURRENT_WITHIN before the newest result are left out (their AQI is not current).
+    """
     scope, scope_args = results_condition(principal)
     rule, rule_args = _rule(q.rule_set)
     rows = await fetch_all(conn, f"""
         SELECT DISTINCT ON (coalesce(r.site_id, 0), coalesce(r.region_code, '')) {_PLACE}, {_AQI}
         FROM aqi_result r {_JOINS}
         WHERE r.period = 'hour' AND {_LEVEL[q.level]} AND {rule} AND {scope}
-        ORDER BY coalesce(r.site_id, 0), coalesce(r.region_code, ''), r.t DESC""", [*rule_args, *scope_args])
+          AND r.t > (SELECT max(t) FROM aqi_result WHERE period = 'hour') - %s::interval
+        ORDER BY coalesce(r.site_id, 0), coalesce(r.region_code, ''), r.t DESC""",
+        [*rule_args, *scope_args, CURRENT_WITHIN])
     return {"meta": {"level": q.level, "rule_set": q.rule_set, "found": len(rows)},
             "results": sorted(rows, key=lambda r: (r["aqi"] is None, r["aqi"] or 0))}
 

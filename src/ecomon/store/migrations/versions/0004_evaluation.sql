@@ -25,7 +25,9 @@ CREATE TABLE aqi_result (
     CHECK (num_nonnulls(site_id, region_code) = 1)
 );
 CREATE UNIQUE INDEX aqi_result_key ON aqi_result (coalesce(site_id, 0), coalesce(region_code, ''), period, t, rule_set);
-CREATE INDEX aqi_result_time ON aqi_result (period, rule_set, t);
+CREATE INDEX aqi_result_time ON aqi_result (period, t);
+CREATE INDEX aqi_result_site ON aqi_result (site_id, period, t) WHERE site_id IS NOT NULL;
+CREATE INDEX aqi_result_region ON aqi_result (region_code, period, t) WHERE region_code IS NOT NULL;
 
 -- ---------------------------------------------------------------- period assessment (HJ 663, GB 3095)
 CREATE TABLE air_assessment_result (
