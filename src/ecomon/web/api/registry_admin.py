@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Body, Path, Request
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -116,6 +116,9 @@ class StateChange(_Body):
     reason: Annotated[CleanStr, Field(min_length=2, max_length=500)]
 
 
+# The body schema of each kind, for the OpenAPI document; the path's kind picks the model that is enforced.
+AnyNew = Annotated[SiteNew | EnterpriseNew | OutletNew | DeviceNew, Body()]
+AnyEdit = Annotated[SiteEdit | EnterpriseEdit | OutletEdit | DeviceEdit, Body()]
 NEW: dict[str, type[_Body]] = {"site": SiteNew, "enterprise": EnterpriseNew, "outlet": OutletNew,
                                "device": DeviceNew}
 EDIT: dict[str, type[_Body]] = {"site": SiteEdit, "enterprise": EnterpriseEdit, "outlet": OutletEdit,
@@ -189,8 +192,8 @@ async def _write(conn: AsyncConnection, sql: str, args: list[Any]) -> int:
 
 
 @router.post("/{kind}", summary="登记 / register a site, enterprise, outlet or device", status_code=201)
-async def create(kind: Kind, body: dict, request: Request, principal: Editor, conn: Conn) -> dict:  # type: ignore[valid-type]
-    fields = _parse(NEW[kind], body).model_dump(exclude_none=True)
+async def create(kind: Kind, body: AnyNew, request: Request, principal: Editor, conn: Conn) -> dict:  # type: ignore[valid-type]
+    fields = _parse(NEW[kind], body.model_dump(exclude_unset=True)).model_dump(exclude_none=True)
     state = fields.get("state", "active")
     try:
         vocabulary().check_transition(None, state)
@@ -216,9 +219,9 @@ async def create(kind: Kind, body: dict, request: Request, principal: Editor, co
 
 
 @router.patch("/{kind}/{entity_id}", summary="修改 / edit a registry row")
-async def edit(kind: Kind, entity_id: Annotated[int, Path(ge=1)], body: dict, request: Request,
+async def edit(kind: Kind, entity_id: Annotated[int, Path(ge=1)], body: AnyEdit, request: Request,
                principal: Editor, conn: Conn) -> dict:  # type: ignore[valid-type]
-    fields = _parse(EDIT[kind], body).model_dump(exclude_unset=True)
+    fields = _parse(EDIT[kind], body.model_dump(exclude_unset=True)).model_dump(exclude_unset=True)
     if not fields:
         raise ApiError(422, "nothing_to_change", "send at least one field to change")
     await _owned(conn, principal, kind, entity_id)
