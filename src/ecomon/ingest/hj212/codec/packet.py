@@ -8,7 +8,7 @@ reports each as a warning string. Encoding is always strict.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ecomon.ingest.hj212.codec.commands import must_encrypt
@@ -220,14 +220,13 @@ def _decode_canonical(frame: bytes, version: Version | None) -> Packet | None:
     with the precise error or lenient warning, so this changes speed and never the verdict."""
     if not frame.isascii() or (match := _CANONICAL_FRAME.fullmatch(frame.decode("ascii"))) is None:
         return None
-    fields = match.groupdict()
-    if int(fields.pop("length")) != len(frame) - 12 or crc16(frame[6:-6]) != int(fields.pop("crc"), 16):
+    length, *fields, _, crc = match.groups()
+    if int(length) != len(frame) - 12 or crc16(frame[6:-6]) != int(crc, 16):
         return None
-    cp_start, cp_end = match.span("cp")
-    del fields["cp"]
     header = _canonical_fields(fields, version)
     if header is None:
         return None
+    cp_start, cp_end = match.span("cp")
     try:
         cp = parse_cp(frame[cp_start:cp_end], _ascii, _strict)
         _check_cp(cp, _strict)
@@ -367,25 +366,28 @@ def _canonical_header(text: str, expected: Version | None) -> dict[str, str] | N
     """One match for the header every conforming 2017/2025 device sends; anything else takes the general path,
     which gives the precise error or warning."""
     match = _CANONICAL.fullmatch(text)
-    return None if match is None else _canonical_fields(match.groupdict(), expected)
+    return None if match is None else _canonical_fields(match.groups(), expected)
 
 
-def _canonical_fields(header: dict[str, str | None], expected: Version | None) -> dict[str, str] | None:
-    """The checks of Table 3 a regular expression cannot express (Flag version and split bits, PNO <= PNUM)."""
-    flag = int(header["Flag"])  # type: ignore[arg-type]
+def _canonical_fields(fields: Sequence[str | None], expected: Version | None) -> dict[str, str] | None:
+    """Header from the matched (QN, ST, CN, PW, MN, Flag, PNUM, PNO, RF), with the checks of Table 3 a regular
+    expression cannot express (Flag version and split bits, PNO <= PNUM, RF only in HJ 212-2025)."""
+    qn, st, cn, pw, mn, flag_text, pnum, pno, rf = fields
+    flag = int(flag_text)  # type: ignore[arg-type]
     bits = flag >> 2
     if bits not in (1, 2) or (expected is not None and expected.value != bits):
         return None
-    if header["PNUM"] is None:
-        if flag & FLAG_SPLIT:
+    header = {"QN": qn, "ST": st, "CN": cn, "PW": pw, "MN": mn, "Flag": flag_text}
+    if pnum is not None:
+        if not flag & FLAG_SPLIT or not 1 <= int(pno) <= int(pnum):  # type: ignore[arg-type]
             return None
-        del header["PNUM"], header["PNO"]
-    elif not flag & FLAG_SPLIT or not 1 <= int(header["PNO"]) <= int(header["PNUM"]):  # type: ignore[arg-type]
+        header["PNUM"], header["PNO"] = pnum, pno
+    elif flag & FLAG_SPLIT:
         return None
-    if header["RF"] is None:
-        del header["RF"]
-    elif bits != Version.HJ212_2025.value:
-        return None
+    if rf is not None:
+        if bits != Version.HJ212_2025.value:
+            return None
+        header["RF"] = rf
     return header  # type: ignore[return-value]
 
 
