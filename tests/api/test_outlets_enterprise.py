@@ -68,3 +68,22 @@ def test_public_sees_disclosing_enterprises_released_valid_values_only(client, w
     assert [r["value"] for r in values["results"]] == [20]  # preliminary and QC-failed values are absent
     assert client.get(f"/api/v1/outlets/{outlets['other']}/observations",
                       params={"parameter": "SO2"}).status_code == 404
+
+
+def test_disclosure_is_switched_by_admins_and_centres_of_the_region_and_audited(client, world, wdb, outlets):
+    other = wdb.execute("SELECT enterprise_id FROM outlet WHERE id = %s", (outlets["other"],)).fetchone()[0]
+    body = {"disclosed": True, "note": "重点排污单位名录 2024"}
+    for label, status in (("dongcheng", 403), ("enterprise", 403), ("public_user", 403)):
+        assert client.put(f"/api/v1/opendata/disclosure/{other}", json=body,
+                          headers=bearer(world, label)).status_code == status
+    assert client.put(f"/api/v1/opendata/disclosure/{other}", json=body).status_code == 401
+    r = client.put(f"/api/v1/opendata/disclosure/{other}", json=body, headers=bearer(world, "beijing_centre"))
+    assert r.status_code == 200 and r.json()["updated_by"] == "t_beijing_centre"
+    assert outlets["other"] in _outlet_ids(client, {})
+    off = client.put(f"/api/v1/opendata/disclosure/{other}", json={"disclosed": False},
+                     headers=bearer(world, "admin"))
+    assert off.status_code == 200 and outlets["other"] not in _outlet_ids(client, {})
+    assert wdb.execute("SELECT count(*) FROM audit_event WHERE action = 'disclosure.set' AND target = %s",
+                       (f"enterprise:{other}",)).fetchone()[0] == 2
+    assert client.put("/api/v1/opendata/disclosure/999999", json=body,
+                      headers=bearer(world, "admin")).status_code == 404

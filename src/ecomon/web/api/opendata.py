@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from ecomon.web.api.common import csv_cell
 from ecomon.web.api.filters import LOCAL_TZ
-from ecomon.web.auth import Conn, accounts, current_principal
+from ecomon.web.auth import Conn, accounts, audit, current_principal, require_roles
 from ecomon.web.auth.hardening import CleanStr
 from ecomon.web.auth.scope import RELEASED, WITHHELD_QC
 from ecomon.web.auth.signup import sign_up
@@ -195,3 +195,44 @@ async def revoke_key(body: RevokeBody, request: Request, conn: Conn) -> Response
         raise ApiError(404, "unknown_token", "no active key with this value")
     await conn.commit()
     return Response(status_code=204)
+
+
+DisclosureAdmin = require_roles("admin", "centre")
+
+
+class DisclosureBody(BaseModel):
+    disclosed: bool = Field(description="publish this enterprise's released outlet data on the portal")
+    note: CleanStr | None = Field(None, max_length=500, description="e.g. the key-unit list it is on")
+
+
+class DisclosureOut(BaseModel):
+    enterprise_id: int
+    disclosed: bool
+    note: str | None
+    updated_by: str
+    updated_at: datetime
+
+
+@router.put("/disclosure/{enterprise_id}", summary="企业信息公开设置 / switch an enterprise's emission disclosure",
+            response_model=DisclosureOut)
+async def set_disclosure(enterprise_id: int, body: DisclosureBody, request: Request, principal: DisclosureAdmin,
+                         conn: Conn) -> DisclosureOut:
+    """Admins and monitoring centres of the enterprise's region decide what the portal discloses (audited)."""
+    visible = await (await conn.execute(
+        """SELECT 1 FROM enterprise e WHERE e.id = %s
+             AND (%s::text IS NULL OR e.region_code IN (SELECT region_descendants(%s)))""",
+        (enterprise_id, principal.region_code, principal.region_code))).fetchone()
+    if visible is None:
+        raise ApiError(404, "unknown_enterprise", "no such enterprise, or it is outside your access scope",
+                       {"enterprise_id": enterprise_id})
+    row = await (await conn.execute(
+        """INSERT INTO disclosure_setting (enterprise_id, disclosed, note, updated_by) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (enterprise_id) DO UPDATE SET disclosed = excluded.disclosed, note = excluded.note,
+             updated_by = excluded.updated_by, updated_at = now()
+           RETURNING enterprise_id, disclosed, note, updated_by, updated_at""",
+        (enterprise_id, body.disclosed, body.note, principal.username))).fetchone()
+    await audit.record(conn, principal.username, "disclosure.set", f"enterprise:{enterprise_id}",
+                       {"disclosed": body.disclosed, "note": body.note},
+                       request.client.host if request.client else None)
+    await conn.commit()
+    return DisclosureOut(enterprise_id=row[0], disclosed=row[1], note=row[2], updated_by=row[3], updated_at=row[4])
