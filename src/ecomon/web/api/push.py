@@ -108,7 +108,8 @@ def _text(value: object) -> str | None:
 async def push_csv(request: Request, principal: Pusher,
                    batch_id: Annotated[str, Query(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")],
                    interval: Interval = "hour") -> PushOutcome:
-    if int(request.headers.get("content-length") or 0) > MAX_CSV_BYTES:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_CSV_BYTES:  # refuse before reading a huge body into memory
         raise ApiError(413, "batch_too_large", f"a CSV batch may have at most {MAX_CSV_BYTES} bytes")
     data = await request.body()
     if len(data) > MAX_CSV_BYTES:
