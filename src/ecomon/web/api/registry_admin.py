@@ -183,10 +183,10 @@ async def _write(conn: AsyncConnection, sql: str, args: list[Any]) -> int:
         await conn.rollback()
         raise ApiError(409, "duplicate", "a row with this code already exists",
                        {"constraint": exc.diag.constraint_name}) from None
-    except (psycopg.errors.CheckViolation, psycopg.errors.ForeignKeyViolation) as exc:
+    except (psycopg.errors.IntegrityError, psycopg.errors.DataError) as exc:
         await conn.rollback()
         raise ApiError(422, "constraint_violated", "the values break a registry rule",
-                       {"constraint": exc.diag.constraint_name}) from None
+                       {"constraint": exc.diag.constraint_name, "reason": exc.diag.message_primary}) from None
     assert row is not None
     return int(row[0])
 
