@@ -119,3 +119,13 @@ def test_water_and_exceedance_routes_answer_empty_without_data(api):
         "results"] == []
     assert client.get("/api/v1/sources/exceedances", params={"from": "2014-03-01", "to": "2014-03-31"},
                       headers=auth["admin"]).json()["results"] == []
+
+
+def test_dates_outside_the_supported_years_are_refused(api):
+    client, auth = api
+    for path, params in (("/api/v1/aqi/daily", {"region": "110100", "from": "9999-12-31", "to": "9999-12-31"}),
+                         ("/api/v1/sources/exceedances", {"from": "9999-12-30", "to": "9999-12-31"}),
+                         ("/api/v1/water/sections", {"month": "9999-12"}),
+                         ("/api/v1/rankings", {"start": "0000", "period": "year"}),
+                         ("/api/v1/reports/source", {"from": "9999-12-30", "to": "9999-12-31"})):
+        assert client.get(path, params=params, headers=auth["admin"]).status_code == 422, path

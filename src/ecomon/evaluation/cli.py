@@ -36,10 +36,12 @@ def _rule_set(text: str) -> AqiRuleSet | None:
 def _day(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
+    from ecomon.reports.catalogue import within_years
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{option} must be a date YYYY-MM-DD, not {text!r}") from None
+        return within_years(dt.date.fromisoformat(text), option)
+    except ValueError as error:
+        raise typer.BadParameter(f"{option} must be a date YYYY-MM-DD: {error}") from None
 
 
 @evaluate_app.command("run")

@@ -28,6 +28,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     sources.KIND: ("report.source.title", ("from", "to"), ()),
 }
 MAX_SOURCE_DAYS = 366
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,19 @@ def catalogue(lang: str = "zh") -> list[dict]:
             for kind, (title, required, optional) in KINDS.items()]
 
 
+def within_years(day: dt.date, name: str) -> dt.date:
+    """Refuse dates outside FIRST_YEAR..LAST_YEAR (monitoring data; keeps period arithmetic in range)."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"{name} must lie in the years {FIRST_YEAR}..{LAST_YEAR}")
+    return day
+
+
 def _date(params: Mapping[str, str | None], name: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(str(params[name]))
+        day = dt.date.fromisoformat(str(params[name]))
     except ValueError:
         raise ValueError(f"{name} must be a date YYYY-MM-DD, not {params[name]!r}") from None
+    return within_years(day, name)
 
 
 def prepare(kind: str, params: Mapping[str, str | None], tz: str, scopes: Scopes, lang: str = "zh") -> Prepared:
@@ -63,10 +72,10 @@ def prepare(kind: str, params: Mapping[str, str | None], tz: str, scopes: Scopes
         day = _date(params, "date")
         return Prepared(daily_air.queries(day, tz, scopes, rule), lambda r: daily_air.build(day, r, rule, lang))
     if kind == monthly_air.KIND:
-        month = monthly_air.parse_month(str(params["month"]))
+        month = within_years(monthly_air.parse_month(str(params["month"])), "month")
         return Prepared(monthly_air.queries(month, scopes, rule), lambda r: monthly_air.build(month, r, rule, lang))
     if kind == water.KIND:
-        month = monthly_air.parse_month(str(params["month"]))
+        month = within_years(monthly_air.parse_month(str(params["month"])), "month")
         return Prepared(water.queries(month, tz, scopes), lambda r: water.build(month, r, lang))
     first, last = _date(params, "from"), _date(params, "to")
     if last < first or (last - first).days >= MAX_SOURCE_DAYS:

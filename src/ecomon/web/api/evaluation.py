@@ -78,6 +78,9 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Day = Annotated[dt.date, Field(ge=dt.date(catalogue.FIRST_YEAR, 1, 1), le=dt.date(catalogue.LAST_YEAR, 12, 31))]
+
+
 class CurrentQuery(Strict):
     level: Level = "station"
     rule_set: RuleSet = "auto"
@@ -105,8 +108,8 @@ async def current_aqi(q: Annotated[CurrentQuery, Query()], principal: Caller, co
 class DailyQuery(Paging):
     site: str | None = Field(None, max_length=64, description="station id or code")
     region: str | None = Field(None, pattern=r"^[0-9]{6}([0-9]{3})?$", description="district or city region code")
-    date_from: dt.date = Field(alias="from")
-    date_to: dt.date = Field(alias="to")
+    date_from: Day = Field(alias="from")
+    date_to: Day = Field(alias="to")
     rule_set: RuleSet = "auto"
 
 
@@ -142,7 +145,8 @@ class RankingQuery(Strict):
 async def rankings(q: Annotated[RankingQuery, Query()], principal: Caller, conn: Conn) -> dict:
     """Rank 1 = best (lowest composite index); equal indices share the better rank; places without one last."""
     try:
-        start = dt.date.fromisoformat(f"{q.start}-01" if q.period == "month" else f"{q.start}-01-01")
+        start = catalogue.within_years(
+            dt.date.fromisoformat(f"{q.start}-01" if q.period == "month" else f"{q.start}-01-01"), "start")
     except ValueError:
         raise ApiError(422, "invalid_query", "start must be YYYY-MM for months, YYYY for years") from None
     if (q.period == "month") != (len(q.start) == 7):
@@ -169,7 +173,7 @@ async def rankings(q: Annotated[RankingQuery, Query()], principal: Caller, conn:
 
 
 class AqiRankingQuery(Strict):
-    date: dt.date
+    date: Day
     level: Level = "station"
     rule_set: RuleSet = "auto"
 
@@ -191,9 +195,9 @@ class MonthQuery(Strict):
 
 def _month(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(f"{text}-01")
-    except ValueError:
-        raise ApiError(422, "invalid_query", "month must be YYYY-MM") from None
+        return catalogue.within_years(dt.date.fromisoformat(f"{text}-01"), "month")
+    except ValueError as error:
+        raise ApiError(422, "invalid_query", f"month must be YYYY-MM: {error}") from None
 
 
 @router.get("/water/sections", summary="断面水质类别 / monthly water class per section (GB 3838-2002)")
@@ -207,8 +211,8 @@ async def water_classes(q: Annotated[MonthQuery, Query()], principal: Caller, co
 
 
 class RangeQuery(Strict):
-    date_from: dt.date = Field(alias="from")
-    date_to: dt.date = Field(alias="to")
+    date_from: Day = Field(alias="from")
+    date_to: Day = Field(alias="to")
 
 
 @router.get("/sources/exceedances", summary="排放口超标 / exceedances per outlet")
