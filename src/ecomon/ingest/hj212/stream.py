@@ -8,7 +8,7 @@ in the batch once the stream has stored it. Message body: JSON lines, one `Frame
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
@@ -45,8 +45,13 @@ def subject(stream: str) -> str:
     return f"{stream.lower()}.frames"
 
 
+_FIELDS = tuple(f.name for f in fields(FrameRecord))
+
+
 def encode_batch(records: list[FrameRecord]) -> bytes:
-    return "\n".join(json.dumps(asdict(r), ensure_ascii=False) for r in records).encode("utf-8")
+    """One JSON object per line; read by field name, not `asdict` (a deep copy: about 3x the cost per frame)."""
+    return "\n".join(json.dumps({name: getattr(r, name) for name in _FIELDS}, ensure_ascii=False)
+                     for r in records).encode("utf-8")
 
 
 def decode_batch(payload: bytes) -> list[FrameRecord]:
