@@ -10,6 +10,7 @@ import csv
 import json
 import re
 from pathlib import Path
+from typing import Annotated
 
 import polars as pl
 import typer
@@ -66,10 +67,12 @@ def _iso(col: str, offset: str) -> pl.Expr:
 
 @quality_app.command("detect")
 def detect(
-    input: Path = typer.Argument(..., exists=True, dir_okay=False, help="time,station,parameter,value CSV"),
-    output: Path = typer.Option(..., "--output", "-o", help="alarms CSV to write"),
-    sites: Path | None = typer.Option(None, "--sites", help="station,lon,lat CSV (default: bundled Beijing sites)"),
-    evidence: Path | None = typer.Option(None, "--evidence", help="write each alarm's evidence as JSON lines"),
+    input: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="time,station,parameter,value CSV")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="alarms CSV to write")],
+    sites: Annotated[Path | None, typer.Option("--sites",
+                                                help="station,lon,lat CSV (default: bundled Beijing sites)")] = None,
+    evidence: Annotated[Path | None, typer.Option("--evidence",
+                                                   help="write each alarm's evidence as JSON lines")] = None,
 ) -> None:
     """检测异常与造假数据 / detect abnormal and falsified data; one row per alarm event."""
     try:

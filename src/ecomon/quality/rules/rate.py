@@ -18,20 +18,24 @@ def rate_of_change_test(values: np.ndarray, times: np.ndarray, suspect_threshold
     [1, 1, 4]
     """
     x = np.asarray(values, dtype=np.float64)
-    t = to_seconds(times)
+    t = np.asarray(times)
     if t.shape != x.shape:
         raise ValueError(f"times have shape {t.shape} but values have {x.shape}")
-    rate = np.zeros(x.size)
+    flags = full(x.size)
     if x.size > 1:
-        dt = np.diff(t)
+        # compare |Δx| with threshold·Δt: no per-point division, datetimes stay integer until the product
+        if np.issubdtype(t.dtype, np.datetime64):
+            dt = np.diff(t.astype("datetime64[ns]").view(np.int64)) * 1e-9
+        else:
+            dt = np.diff(to_seconds(t))
         if (dt <= 0).any():
             i = int(np.argmax(dt <= 0)) + 1
             raise ValueError(f"times must increase strictly; position {i} does not")
-        rate[1:] = np.abs(np.diff(x)) / dt
-    flags = full(x.size)
-    with np.errstate(invalid="ignore"):
-        flags[rate > suspect_threshold] = Flag.SUSPECT
-        if fail_threshold is not None:
-            flags[rate > fail_threshold] = Flag.FAIL
+        step = np.abs(np.diff(x))
+        later = flags[1:]
+        with np.errstate(invalid="ignore"):
+            later[step > suspect_threshold * dt] = Flag.SUSPECT
+            if fail_threshold is not None:
+                later[step > fail_threshold * dt] = Flag.FAIL
     flags[missing_mask(x)] = Flag.MISSING
     return flags

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import polars as pl
@@ -97,7 +98,7 @@ def run_rules(frame: pl.DataFrame, rules: RuleSet, site_types: Mapping[str, str]
     starts = np.flatnonzero(np.r_[True, (keys["station"][1:].to_numpy() != keys["station"][:-1].to_numpy())
                                   | (keys["parameter"][1:].to_numpy() != keys["parameter"][:-1].to_numpy())])
     bounds = np.r_[starts, n]
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in pairwise(bounds):
         station, parameter = keys.row(int(lo))
         params = rules.resolve(parameter, (site_types or {}).get(station), station)
         for test, flags in _series_tests(values[lo:hi], times[lo:hi], params, rules.interval).items():
