@@ -132,7 +132,9 @@ CREATE TRIGGER app_user_audit AFTER UPDATE OR DELETE ON app_user
 
 -- ---------------------------------------------------------------- observation changes: one record per statement
 -- Each statement that writes observations (an ingest merge, a QC batch, a review step) appends ONE chained record
--- holding the batch digest: SHA-256 over the written rows in key order, so appending never costs a row per datum.
+-- holding the batch digest: SHA-256 over the written rows in key order (one line per row: series_id, t as µs since
+-- the epoch, value, data_flag, qc_flag, review_state, version, comma-separated), so appending never costs a row
+-- per datum.
 -- Ingested rows are also queued for automatic QC (qc_pending).
 CREATE TABLE qc_pending (
     series_id integer NOT NULL,
@@ -149,7 +151,7 @@ DECLARE
 BEGIN
     SELECT count(*) AS n, count(DISTINCT series_id) AS series, min(t) AS t_min, max(t) AS t_max,
            encode(sha256(convert_to(coalesce(string_agg(
-               concat_ws(',', series_id, to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), value,
+               concat_ws(',', series_id, (extract(epoch FROM t) * 1000000)::bigint, value,
                          data_flag, qc_flag, review_state, version), E'\n' ORDER BY series_id, t), ''), 'UTF8')),
                   'hex') AS digest,
            array_agg(DISTINCT channel || ':' || source_id) FILTER (WHERE change = 'ingest') AS sources
