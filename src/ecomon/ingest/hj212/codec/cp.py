@@ -135,16 +135,18 @@ def format_cp(cp: Mapping[str, str]) -> str:
 # Suffixes that describe a factor rather than carry a measured value (2017 Table 4; 2025 additions).
 ATTRIBUTE_SUFFIXES = frozenset({"Flag", "EFlag", "SampleTime", "CompleteTime", "SampleType", "SN", "ResultType"})
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_TIME_FORMATS = {14: "%Y%m%d%H%M%S", 12: "%Y%m%d%H%M", 17: "%Y%m%d%H%M%S%f"}
+_TIME_LENGTHS = frozenset({12, 14, 17})
 
 
 def parse_time(text: str, key: str = "DataTime") -> datetime:
-    """`YYYYMMDDhhmmss` (§6.3.4); 12 (minutes) and 17 digits (ms) as sent by real devices (reference §8.9)."""
-    fmt = _TIME_FORMATS.get(len(text))
-    if fmt is None or not text.isdigit():
+    """`YYYYMMDDhhmmss` (§6.3.4); 12 (minutes) and 17 digits (ms) as sent by real devices (reference §8.9).
+    Sliced by position rather than `strptime`, which costs several times more per stored packet."""
+    n = len(text)
+    if n not in _TIME_LENGTHS or not text.isdigit():
         raise BadField(key, f"{text!r} is not a YYYYMMDDhhmmss time")
     try:
-        return datetime.strptime(text + "000" if len(text) == 17 else text, fmt)
+        return datetime(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]),
+                        int(text[12:14]) if n > 12 else 0, int(text[14:]) * 1000 if n == 17 else 0)
     except ValueError as exc:
         raise BadField(key, f"{text!r} is not a valid calendar time") from exc
 
