@@ -185,3 +185,24 @@ def test_register_and_retire_a_site_through_the_forms(page, base_url: str, conso
                               "AND target = (SELECT 'site:' || id FROM site WHERE code = 'BROWSER-1') "
                               "ORDER BY id DESC LIMIT 1").fetchone()
     assert detail is not None and detail[0] == {"lat": 39.96}  # only what the user changed
+
+
+def test_open_live_streams_do_not_hold_database_connections(base_url: str) -> None:
+    """More open site pages than the pool has connections (10): every stream gets its values, pages still load."""
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=15) as client:
+        assert client.post("/api/v1/auth/login", json={"username": "viewer", "password": PASSWORD}).status_code == 200
+        streams = [client.stream("GET", "/console/sites/Dongsi/live") for _ in range(12)]
+        try:
+            for stream in streams:
+                response = stream.__enter__()
+                assert response.headers["content-type"].startswith("text/event-stream")
+                lines = response.iter_lines()
+                assert any(line == "event: values" for line, _ in zip(lines, range(10), strict=False))
+            started = time.monotonic()
+            assert client.get("/console").status_code == 200
+            assert time.monotonic() - started < 5
+        finally:
+            for stream in streams:
+                stream.__exit__(None, None, None)

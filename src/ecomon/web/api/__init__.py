@@ -3,11 +3,12 @@
 from fastapi import APIRouter
 
 from ecomon.web.api import aggregates, ingest, observations, opendata, parameters, push, sites
-from ecomon.web.api import imports, registry_admin
 from ecomon.web.api import alarms as alarms_api
 from ecomon.web.api import coverage as coverage_api
 from ecomon.web.api import devices as devices_api
 from ecomon.web.api import evaluation as evaluation_api
+from ecomon.web.api import imports as imports_api
+from ecomon.web.api import registry_admin as registry_admin_api
 from ecomon.web.api import review as review_api
 from ecomon.web.auth import routes as auth_routes
 
@@ -19,6 +20,6 @@ router.include_router(review_api.router)
 router.include_router(alarms_api.router)
 router.include_router(evaluation_api.router)
 router.include_router(devices_api.router)
-router.include_router(registry_admin.router)
-router.include_router(imports.router)
+router.include_router(registry_admin_api.router)
+router.include_router(imports_api.router)
 router.include_router(coverage_api.router)

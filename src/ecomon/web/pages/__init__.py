@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ecomon.web.pages import assets, opendata, opendata_disclosure, portal
-from ecomon.web.pages import console
+from ecomon.web.pages import assets, console, opendata, opendata_disclosure, portal
 
 
 def install_pages(app: FastAPI) -> None:

@@ -24,7 +24,7 @@ from ecomon.web.i18n import language, translator
 from ecomon.web.pages import console_data, console_quality, console_registry, console_users
 from ecomon.web.pages.console_data import QC_KEYS
 from ecomon.web.pages.console_map import STATE_COLOURS, WATER_COLOURS, districts, map_sites
-from ecomon.web.pages.console_shell import Connection, ConsoleUser, page
+from ecomon.web.pages.console_shell import Connection, ConsoleUser, page, staff_principal
 from ecomon.web.pages.portal import LEGEND
 from ecomon.web.pages.templating import render
 
@@ -111,12 +111,18 @@ async def site_page(code: str, request: Request, principal: ConsoleUser, conn: C
 
 
 @router.get("/sites/{code}/live")
-async def site_live(code: str, request: Request, principal: ConsoleUser, conn: Connection) -> StreamingResponse:
-    """Server-sent events: the site's latest values now, then every change of latest_value (polled every 2 s)."""
-    site = await _site(conn, principal, code)
+async def site_live(code: str, request: Request) -> StreamingResponse:
+    """Server-sent events: the site's latest values now, then every change of latest_value (polled every 2 s).
+
+    The stream may stay open for hours, so it holds no pooled connection between polls (no connection
+    dependency): the login and scope check and each poll borrow one briefly.
+    """
+    pool = request.app.state.pool
+    async with pool.connection() as conn:
+        principal = await staff_principal(request, conn)
+        site = await _site(conn, principal, code)
     if not site:
         raise ApiError(404, "unknown_site", "no such site, or it is outside your access scope", {"site": code})
-    pool = request.app.state.pool
 
     async def events() -> AsyncIterator[bytes]:
         since = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -41,6 +41,11 @@ NAV: tuple[tuple[str, str, frozenset[str] | None], ...] = (
 
 async def console_user(request: Request, conn: Connection) -> Principal:
     """The staff member of this browser session; anyone else is sent to the login page (303)."""
+    return await staff_principal(request, conn)
+
+
+async def staff_principal(request: Request, conn: AsyncConnection) -> Principal:
+    """As `console_user`, on a connection the caller holds (long responses must not keep a pooled one)."""
     token = request.cookies.get(SESSION_COOKIE)
     principal = await accounts.session_principal(conn, token) if token else None
     if principal is None or not principal.is_staff:
