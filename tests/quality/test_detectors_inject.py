@@ -176,3 +176,62 @@ def test_cems_dilution_and_flow_decoupling():
     found = detect_cems_tamper(pl.DataFrame({"time": t, "outlet": "DA001", "O2": o2, "flow": flow, "conc": conc}))
     assert sorted((e.evidence["check"], int(e.evidence["rows"])) for e in found) == [("dilution", 10),
                                                                                     ("flow_decoupling", 5)]
+
+
+def test_network_wide_freeze_is_a_feed_fault_not_a_flat_alarm(april, coords):
+    """The published record holds several stations at once (e.g. O3, March 2013): no D1/D4 alarm for that."""
+    cols = [april["PM2.5"].stations.index(x) for x in ("Dongsi", "Tiantan", "Guanyuan")]
+    def hold(v):
+        for s in cols:
+            v[300:310, s] = v[300, s]
+    changed = edit(april, "PM2.5", hold)
+    found = [e for e in detect_hourly(frame_of(changed), coords) if e.detector in ("flat", "clamp")]
+    assert not [e for e in found if e.start <= april["PM2.5"].times[309] and e.end >= april["PM2.5"].times[300]]
+
+
+def test_one_plateau_at_a_peak_is_not_a_ceiling(april, coords):
+    s = april["PM2.5"].stations.index("Gucheng")
+    peak = 400 + int(np.nanargmax(april["PM2.5"].values[400:568, s]))
+    changed = edit(april, "PM2.5", lambda v: v.__setitem__((slice(peak, peak + 3), s), v[peak, s]))
+    assert not hits(alarms(changed, coords, "clamp"), "Gucheng", april["PM2.5"].times, peak, peak + 2)
+
+
+def test_particles_falling_with_the_gases_is_an_air_mass_change_not_spraying(april, coords):
+    ref = neighbour_median(april["PM2.5"], coords)
+    s = april["PM2.5"].stations.index("Guanyuan")
+    t = 360 + int(np.nanargmax(ref[360:, s]))
+    def dilute(values):
+        for p in ("PM2.5", "PM10", "NO2", "CO"):
+            values[p][t:t + 3, s] *= 0.2
+    changed = edit(april, None, dilute)
+    assert not hits(alarms(changed, coords, "spraying"), "Guanyuan", april["PM2.5"].times, t, t + 2)
+
+
+def test_gaps_at_high_values_during_a_network_outage_are_not_selection(april, coords):
+    ref = neighbour_median(april["PM10"], coords)
+    s = april["PM10"].stations.index("Aotizhongxin")
+    top = np.argsort(np.where(np.isnan(ref[:, s]), -np.inf, ref[:, s]))[-30:][::3]
+    changed = edit(april, "PM10", lambda v: v.__setitem__((top, slice(None)), np.nan))
+    assert not alarms(changed, coords, "gaps_at_high")
+
+
+def test_a_frozen_series_is_not_reported_as_smoothed(april, coords):
+    s = april["PM2.5"].stations.index("Changping")
+    changed = edit(april, "PM2.5", lambda v: v.__setitem__((slice(300, 360), s), 80.0))
+    assert not hits(alarms(changed, coords, "smoothing"), "Changping", april["PM2.5"].times, 300, 359)
+    assert hits(alarms(changed, coords, "flat"), "Changping", april["PM2.5"].times, 300, 359)
+
+
+def test_same_station_copy_is_reported_on_the_later_day(april, coords):
+    s = april["NO2"].stations.index("Wanliu")
+    changed = edit(april, "NO2", lambda v: v.__setitem__((slice(400, 424), s), v[232:256, s]))
+    found = alarms(changed, coords, "copy")
+    assert hits(found, "Wanliu", april["NO2"].times, 400, 423)
+    assert not hits(found, "Wanliu", april["NO2"].times, 232, 255)
+
+
+def test_level_shift_of_the_whole_network_is_not_a_station_shift(beijing, coords):
+    spring = build_panels(beijing.filter((pl.col("time") >= datetime(2014, 2, 28, 16, tzinfo=UTC))
+                                         & (pl.col("time") < END) & (pl.col("parameter") == "PM2.5")))
+    changed = edit(spring, "PM2.5", lambda v: v.__setitem__(slice(1150, 1440), v[1150:1440] * 0.5))
+    assert not alarms(changed, coords, "neighbour_shift")
