@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -64,3 +66,38 @@ def evaluated(evaluation_url: str) -> str:
         conn.execute("DELETE FROM evaluation_dirty")
         conn.commit()
     return evaluation_url
+
+
+USERS = {"admin": ("admin", None), "chaoyang": ("department", "110105"), "public_user": ("public", None)}
+
+
+async def _tokens(url: str) -> dict[str, str]:
+    from psycopg import AsyncConnection
+
+    from ecomon.web.auth import accounts
+    from ecomon.web.auth.credentials import random_password
+    from ecomon.web.auth.principal import Principal
+
+    tokens = {}
+    async with await AsyncConnection.connect(url) as conn:
+        for label, (role, region) in USERS.items():
+            user_id = await accounts.create_user(conn, accounts.NewUser(f"e_{label}", role, region),
+                                                 random_password(), "test")
+            principal = Principal(user_id, f"e_{label}", role, region, via="token", scopes=frozenset({"read"}))
+            _, tokens[label] = await accounts.create_token(conn, principal, "tests", ["read"], timedelta(hours=1),
+                                                           None)
+        await conn.commit()
+    return tokens
+
+
+@pytest.fixture(scope="session")
+def api(evaluated: str):
+    """A test client of the app on the evaluation database and bearer headers for an admin, a 朝阳区 department
+    user and a public user."""
+    from fastapi.testclient import TestClient
+
+    from ecomon.web.app import create_app
+
+    tokens = asyncio.run(_tokens(evaluated))
+    with TestClient(create_app(evaluated)) as client:
+        yield client, {label: {"Authorization": f"Bearer {token}"} for label, token in tokens.items()}

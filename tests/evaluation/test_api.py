@@ -2,43 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-from datetime import timedelta
 
 import polars as pl
-import pytest
-from fastapi.testclient import TestClient
-
-USERS = {"admin": ("admin", None), "chaoyang": ("department", "110105"), "public_user": ("public", None)}
-
-
-async def _tokens(url: str) -> dict[str, str]:
-    from psycopg import AsyncConnection
-
-    from ecomon.web.auth import accounts
-    from ecomon.web.auth.credentials import random_password
-    from ecomon.web.auth.principal import Principal
-
-    tokens = {}
-    async with await AsyncConnection.connect(url) as conn:
-        for label, (role, region) in USERS.items():
-            user_id = await accounts.create_user(conn, accounts.NewUser(f"e_{label}", role, region),
-                                                 random_password(), "test")
-            principal = Principal(user_id, f"e_{label}", role, region, via="token", scopes=frozenset({"read"}))
-            _, tokens[label] = await accounts.create_token(conn, principal, "tests", ["read"], timedelta(hours=1),
-                                                           None)
-        await conn.commit()
-    return tokens
-
-
-@pytest.fixture(scope="module")
-def api(evaluated: str):
-    from ecomon.web.app import create_app
-
-    tokens = asyncio.run(_tokens(evaluated))
-    with TestClient(create_app(evaluated)) as client:
-        yield client, {label: {"Authorization": f"Bearer {token}"} for label, token in tokens.items()}
 
 
 def test_current_aqi_per_station_district_and_city(api):
