@@ -153,3 +153,20 @@ def test_administrator_creates_a_county_user_who_then_sees_only_that_county(sess
         assert client.post("/api/v1/auth/login", json={"username": "dongcheng",
                                                        "password": "dongcheng-password-1"}).status_code == 200
         assert _sites_in(client.get("/console").text) == {"Dongsi", "Tiantan"}
+
+
+def test_review_page_shows_what_the_review_form_did(sessions) -> None:
+    """The review form posts to the quality API (datetime-local values, no offset = China Standard Time)."""
+    reviewer = sessions["viewer"]
+    done = reviewer.write("POST", "/api/v1/review/accept", json={
+        "site": "Aotizhongxin", "parameter": "a34004", "from": "2016-02-29T00:00", "to": "2016-02-29T12:00",
+        "level": 1})
+    assert done.status_code == 200, done.text
+    assert done.json()["changed"] == 12
+    html = reviewer.client.get("/console/review", params={"site": "Aotizhongxin"}).text
+    assert "viewer" in html and "a34004" in html
+    other = reviewer.write("POST", "/api/v1/review/accept", json={
+        "site": "Dongsi", "parameter": "a34004", "from": "2016-02-29T00:00", "to": "2016-02-29T12:00", "level": 1})
+    assert other.status_code == 200, other.text
+    county = sessions["chaoyang"].client.get("/console/review").text
+    assert "Aotizhongxin" in county and "Dongsi" not in county
