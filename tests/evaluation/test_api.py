@@ -95,3 +95,9 @@ def test_dates_outside_the_supported_years_are_refused(api):
                          ("/api/v1/rankings", {"start": "0000", "period": "year"}),
                          ("/api/v1/reports/source", {"from": "9999-12-30", "to": "9999-12-31"})):
         assert client.get(path, params=params, headers=auth["admin"]).status_code == 422, path
+
+
+def test_reports_in_english(api):
+    client, auth = api
+    html = client.get("/api/v1/reports/daily", params={"date": "2014-03-05", "lang": "en"}, headers=auth["admin"])
+    assert html.status_code == 200 and "Daily ambient air quality report" in html.text and "AQI per HJ 633-2012" in html.text

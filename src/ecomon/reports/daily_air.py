@@ -58,7 +58,8 @@ def _row(record: dict, lang: str) -> dict:
         "name": record["name"] or record["code"], "aqi": record["aqi"],
         "primary": "、".join(POLLUTANT_LABELS.get(p.removesuffix("_8h"), p) + ("(8h)" if p.endswith("_8h") else "")
                             for p in primary) or "—",
-        "level_text": ("一", "二", "三", "四", "五", "六")[level - 1] + "级" if level else "—",
+        "level_text": (("一", "二", "三", "四", "五", "六")[level - 1] + "级" if lang == "zh" else f"Level {level}")
+        if level else "—",
         "category": (info.category_zh if lang == "zh" else info.category_en) if info else "—",
         "colour": info.hex if info else None,
         "coverage": f"{record['items_valid']}/{record['items_expected']}",

@@ -239,6 +239,7 @@ class ReportQuery(Strict):
     date_to: str | None = Field(None, alias="to", max_length=10)
     rule_set: RuleSet = "auto"
     format: Literal["xlsx", "html"] = "html"
+    lang: Literal["zh", "en"] = "zh"
 
 
 @router.get("/reports/{kind}", summary="下载报表 / a report as XLSX or HTML",
@@ -247,7 +248,7 @@ async def report(kind: Annotated[str, Path(max_length=32)], q: Annotated[ReportQ
                  principal: Caller, conn: Conn) -> Response:
     params = {"date": q.date, "month": q.month, "from": q.date_from, "to": q.date_to, "rule_set": q.rule_set}
     try:
-        prepared = catalogue.prepare(kind, params, get_settings().timezone, scopes_for(principal))
+        prepared = catalogue.prepare(kind, params, get_settings().timezone, scopes_for(principal), q.lang)
     except ValueError as error:
         status, code = (404, "unknown_report") if kind not in catalogue.KINDS else (422, "invalid_query")
         raise ApiError(status, code, str(error), {"kind": kind}) from None
