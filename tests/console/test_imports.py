@@ -101,3 +101,11 @@ def test_jobs_are_private_to_their_owner(sessions) -> None:
     assert admin_job["status"] == "done"
     assert sessions["chaoyang"].client.get(f"/api/v1/imports/{admin_job['id']}").status_code == 404
     assert sessions["chaoyang"].client.get(f"/api/v1/imports/{admin_job['id']}/rejects.csv").status_code == 404
+
+
+def test_nul_characters_in_a_file_never_break_the_server(sessions) -> None:
+    started = _upload(sessions["chaoyang"], "site,parameter,t,value\nAoti\x00zhongxin,PM2.5,2016-03-02T00:00:00,5\n",
+                      "nul.csv")
+    assert started.status_code == 202, started.text
+    job = _wait(sessions["chaoyang"].client, started.json()["id"])
+    assert job["status"] in ("done", "failed") and (job["status"] == "done" or job["error"]), job

@@ -73,7 +73,9 @@ def inspect(data: bytes, name: str, mapping: Mapping | None, interval: str) -> t
     if mapping.station.column not in frame.columns:
         raise ApiError(422, "missing_station_column", f"the file has no column {mapping.station.column!r}",
                        {"columns": frame.columns[:50]})
-    return mapping, set(frame.get_column(mapping.station.column).drop_nulls().unique().to_list())
+    # A code with a NUL character names no site (PostgreSQL text cannot hold one); the importer rejects its rows.
+    codes = frame.get_column(mapping.station.column).drop_nulls().unique().to_list()
+    return mapping, {code for code in codes if "\x00" not in code}
 
 
 def _read(data: bytes, name: str, mapping: Mapping) -> pl.DataFrame:
