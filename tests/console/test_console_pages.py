@@ -170,3 +170,25 @@ def test_review_page_shows_what_the_review_form_did(sessions) -> None:
     assert other.status_code == 200, other.text
     county = sessions["chaoyang"].client.get("/console/review").text
     assert "Aotizhongxin" in county and "Dongsi" not in county
+
+
+def test_a_non_staff_account_is_told_instead_of_looping(console_url: str) -> None:
+    import asyncio
+
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from ecomon.web.app import create_app
+    from ecomon.web.auth import accounts
+
+    async def make() -> None:
+        async with await psycopg.AsyncConnection.connect(console_url) as conn:
+            await accounts.create_user(conn, accounts.NewUser("reader", "public"), "public-password-12", "test")
+            await conn.commit()
+
+    asyncio.run(make())
+    with TestClient(create_app(console_url)) as client:
+        assert client.post("/api/v1/auth/login", json={"username": "reader",
+                                                       "password": "public-password-12"}).status_code == 200
+        page = client.get("/console", follow_redirects=True)
+        assert page.url.path == "/console/login" and 'data-testid="not-staff"' in page.text

@@ -48,6 +48,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c_err_credentials": ("用户名或密码错误", "Wrong username or password"),
     "c_err_locked": ("尝试次数过多，请稍后再试", "Too many attempts; try again later"),
     "c_err_login": ("登录失败", "Login failed"),
+    "c_err_not_staff": ("当前账号不是工作人员账号，不能使用业务端；请用工作人员账号登录",
+                        "This account is not a staff account and cannot use the console; log in as staff"),
     "c_not_found": ("未找到", "Not found"),
     "c_not_found_hint": ("不存在，或不在您的权限范围内", "does not exist or is outside your access scope"),
     "c_overview": ("监测点位总览", "Monitoring sites overview"),

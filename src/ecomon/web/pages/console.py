@@ -19,6 +19,8 @@ from psycopg.rows import dict_row
 
 from ecomon.registry.vocabulary import vocabulary
 from ecomon.web.api.common import visible_site
+from ecomon.web.auth import accounts
+from ecomon.web.auth.deps import SESSION_COOKIE
 from ecomon.web.errors import ApiError
 from ecomon.web.i18n import language, translator
 from ecomon.web.pages import console_data, console_quality, console_registry, console_users
@@ -47,10 +49,15 @@ _LIVE = """SELECT se.parameter_code, se.interval_kind, p.name_zh, p.name_en,
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, next: Annotated[str, Query(max_length=500)] = "/console") -> HTMLResponse:
+async def login_page(request: Request, conn: Connection,
+                     next: Annotated[str, Query(max_length=500)] = "/console") -> HTMLResponse:
     # Only a path inside the console is followed after login (no open redirect).
     target = next if next.startswith("/console") and not next.startswith("//") else "/console"
-    return render(request, "console/login.html", {"next": target})
+    token = request.cookies.get(SESSION_COOKIE)
+    current = await accounts.session_principal(conn, token) if token else None
+    # An enterprise or public account is logged in but may not use the console: say so instead of looping.
+    return render(request, "console/login.html", {"next": target,
+                                                  "not_staff": current is not None and not current.is_staff})
 
 
 @router.get("", response_class=HTMLResponse)
