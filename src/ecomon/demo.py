@@ -16,6 +16,7 @@ from ecomon.ingest.files.importer import import_bytes
 from ecomon.ingest.files.mapping import load_mapping
 from ecomon.registry import catalogue, store
 from ecomon.runtime.cli import run_foreground, start_platform
+from ecomon.runtime.supervisor import demo_services
 from ecomon.store import aggregates
 from ecomon.store.db import connect, database_url
 from ecomon.web.auth import accounts
@@ -109,7 +110,7 @@ def demo() -> None:
                           "`.venv/bin/ecomon user reset-password admin` makes a new one)")
         console.print(f"data in {settings.home_path}, run by {getpass.getuser()}")
 
-    run_foreground(banner)
+    run_foreground(banner, demo_services(settings))
 
 
 def register(app: typer.Typer) -> None:

@@ -7,13 +7,14 @@ import os
 import signal
 import time
 import urllib.request
+from collections.abc import Callable
 
 import typer
 from rich.console import Console
 
 from ecomon.config import get_settings
 from ecomon.runtime.engines import Engines
-from ecomon.runtime.supervisor import Supervisor, default_services, running_pid
+from ecomon.runtime.supervisor import Service, Supervisor, default_services, running_pid
 
 console = Console()
 serve_app = typer.Typer(help="运行单个服务 / run one service in the foreground (for scale-out).", no_args_is_help=True)
@@ -35,7 +36,7 @@ def up() -> None:
     run_foreground(banner=None)
 
 
-def run_foreground(banner: "callable | None") -> None:
+def run_foreground(banner: Callable[[], None] | None, services: list[Service] | None = None) -> None:
     settings = get_settings()
     if running_pid(settings):
         console.print(f"[red]ecomon is already running (pid {running_pid(settings)}); `ecomon stop` first[/red]")
@@ -49,7 +50,7 @@ def run_foreground(banner: "callable | None") -> None:
         if banner:
             banner()
 
-    code = Supervisor(settings, default_services(settings)).run(on_ready=ready)
+    code = Supervisor(settings, services or default_services(settings)).run(on_ready=ready)
     console.print("ecomon stopped")
     raise typer.Exit(code)
 

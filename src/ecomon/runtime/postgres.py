@@ -86,6 +86,7 @@ class EmbeddedPostgres:
             # Files, not pipes: pg_ctl leaves the server holding its stdout, and a pipe would never close.
             proc = subprocess.run(
                 [str(bin_dir() / name), *args],
+                check=False,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 text=True,

@@ -1,7 +1,7 @@
 """`ecomon up`: engines plus the platform's service processes, in the foreground, stopped together.
 
-Services are separate processes (web today; the gateway and stream workers join the same list), so each can
-also be run alone on other machines against external engines to scale out.
+Services are separate processes (web, HJ 212 gateway and writer, upward forwarder, QC worker, evaluation worker),
+so each can also be run alone on other machines against external engines to scale out.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,17 @@ def default_services(settings: Settings) -> list[Service]:
         Service("web", [*exe, "serve", "web"]),
         Service("gateway", [*exe, "hj212", "serve"]),
         Service("writer", [*exe, "hj212", "writer"]),
+        Service("forward", [*exe, "hj212", "forward", "run"]),
+        Service("quality", [*exe, "quality", "watch"]),
+        Service("evaluate", [*exe, "evaluate", "watch"]),
     ]
+
+
+def demo_services(settings: Settings) -> list[Service]:
+    """The platform plus the Beijing replay: 12 simulated HJ 212 stations, so the live views move."""
+    exe = [sys.executable, "-m", "ecomon.cli"]
+    return [*default_services(settings),
+            Service("simulator", [*exe, "hj212", "simulate", "--replay-beijing", "--speed", "60"])]
 
 
 @dataclass
@@ -44,7 +55,7 @@ class Supervisor:
     def pid_file(self) -> Path:
         return self.settings.run_dir / "ecomon.pid"
 
-    def run(self, on_ready: "callable | None" = None) -> int:
+    def run(self, on_ready: Callable[[], None] | None = None) -> int:
         """Start everything, block until Ctrl-C/SIGTERM or a service dies, then stop everything."""
         engines = Engines(self.settings)
         self.settings.run_dir.mkdir(parents=True, exist_ok=True)
