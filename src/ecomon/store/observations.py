@@ -142,7 +142,7 @@ def _build_partition(cur: psycopg.Cursor, month: datetime, rows: pl.DataFrame) -
     cur.execute(sql.SQL("CREATE TABLE {} (LIKE observation INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
                         "CONSTRAINT load_bounds CHECK (t >= {} AND t < {}))").format(name, lo, hi))
     _audited(cur, name)
-    copy_frame(cur, _partition(month), rows)
+    copy_frame(cur, _partition(month), rows, freeze=True)
     cur.execute(sql.SQL("DROP TRIGGER load_audit ON {}").format(name))
     cur.execute(sql.SQL("ALTER TABLE observation ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
         name, lo, hi))
@@ -223,13 +223,17 @@ def _mark_dirty(cur: psycopg.Cursor, rows: pl.DataFrame, local_tz: str) -> None:
                 "ON CONFLICT DO NOTHING")
 
 
-def copy_frame(cur: psycopg.Cursor, table: str, frame: pl.DataFrame) -> None:
-    """COPY a frame as CSV text (Polars writes it far faster than per-row Python)."""
+def copy_frame(cur: psycopg.Cursor, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> None:
+    """COPY a frame as CSV text (Polars writes it far faster than per-row Python).
+
+    `freeze` (only for a table created in the current transaction) stores the rows already frozen, so neither
+    the first reads nor a later VACUUM rewrite the freshly loaded pages.
+    """
     buf = io.BytesIO()
     frame.write_csv(buf, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f+00:00", date_format="%Y-%m-%d",
                     null_value="")
     cols = ", ".join(frame.columns)
-    with cur.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+    with cur.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv{', FREEZE' if freeze else ''})") as copy:
         view = buf.getbuffer()
         for start in range(0, len(view), 1 << 20):
             copy.write(view[start:start + (1 << 20)])
