@@ -235,3 +235,13 @@ def test_level_shift_of_the_whole_network_is_not_a_station_shift(beijing, coords
                                          & (pl.col("time") < END) & (pl.col("parameter") == "PM2.5")))
     changed = edit(spring, "PM2.5", lambda v: v.__setitem__(slice(1150, 1440), v[1150:1440] * 0.5))
     assert not alarms(changed, coords, "neighbour_shift")
+
+
+def test_o3_is_compared_with_its_neighbours_as_total_oxidant(april):
+    from ecomon.quality.detectors.neighbour_shift import total_oxidant
+    o3 = build_panels(pl.DataFrame({
+        "time": [datetime(2024, 1, 1, tzinfo=UTC)] * 2, "station": ["A", "B"], "parameter": ["O3", "O3"],
+        "value": [40.0, 10.0]}))["O3"]
+    no2 = type(o3)("NO2", o3.times, o3.stations, np.array([[20.0, 50.0]]))
+    ox = total_oxidant(o3, no2)
+    assert ox.parameter == "O3" and ox.values.tolist() == [[60.0, 60.0]]  # titration moved O3, not Ox

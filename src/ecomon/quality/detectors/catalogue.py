@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -13,7 +13,7 @@ from ecomon.quality.detectors.copy_series import detect_copy
 from ecomon.quality.detectors.events import AlarmEvent
 from ecomon.quality.detectors.flat import detect_flat
 from ecomon.quality.detectors.gaps_at_high import detect_gaps_at_high
-from ecomon.quality.detectors.neighbour_shift import detect_neighbour_shift
+from ecomon.quality.detectors.neighbour_shift import detect_neighbour_shift, total_oxidant
 from ecomon.quality.detectors.panel import build_panels, neighbour_median
 from ecomon.quality.detectors.parked import detect_parked
 from ecomon.quality.detectors.smoothing import detect_smoothing
@@ -71,7 +71,11 @@ def detect_hourly(frame: pl.DataFrame, coords: Mapping[str, tuple[float, float]]
         events += detect_clamp(panel, ref)
         events += detect_copy(panel)
         events += detect_gaps_at_high(panel, ref)
-        if ref is not None:
+        if ref is not None and p == "O3" and "NO2" in panels:
+            ox = total_oxidant(panel, panels["NO2"])
+            events += [replace(e, evidence={**e.evidence, "judged_as": "Ox = O3 + NO2"})
+                       for e in detect_neighbour_shift(ox, neighbour_median(ox, coords))]
+        elif ref is not None:
             events += detect_neighbour_shift(panel, ref)
     if refs:
         events += detect_spraying(panels, refs)
