@@ -6,6 +6,7 @@ import getpass
 import json
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,12 +22,13 @@ console = Console(stderr=True)
 
 
 def import_command(
-    file: str = typer.Argument(..., help="CSV/XLSX file (gzip allowed), or - for standard input"),
-    mapping: Path = typer.Option(..., "--mapping", "-m", help="mapping TOML (columns, units, time zone, stations)"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="check and count only; write nothing"),
-    rejects: Path = typer.Option(None, "--rejects", help="where to write the reject report (CSV)"),
-    user: str = typer.Option(None, "--user", help="who imports (recorded in the ingest log)"),
-    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON on stdout"),
+    file: Annotated[str, typer.Argument(help="CSV/XLSX file (gzip allowed), or - for standard input")],
+    mapping: Annotated[Path, typer.Option("--mapping", "-m",
+                                          help="mapping TOML (columns, units, time zone, stations)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check and count only; write nothing")] = False,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="where to write the reject report (CSV)")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="who imports (recorded in the ingest log)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON on stdout")] = False,
 ) -> None:
     """导入数据文件 / import a data file; bad rows are reported, never silently dropped."""
     settings = get_settings()

@@ -32,7 +32,7 @@ class TimeSpec(_Strict):
     columns: dict[Literal["year", "month", "day", "hour", "minute"], str] | None = None
 
     @model_validator(mode="after")
-    def _one_way(self) -> "TimeSpec":
+    def _one_way(self) -> TimeSpec:
         if (self.column is None) == (self.columns is None):
             raise ValueError("[time] needs either `column` or `columns` (year, month, day, hour …), not both")
         if self.columns is not None and not {"year", "month", "day"} <= set(self.columns):
@@ -50,7 +50,7 @@ class StationSpec(_Strict):
     region_code: str | None = None
 
     @model_validator(mode="after")
-    def _register_needs(self) -> "StationSpec":
+    def _register_needs(self) -> StationSpec:
         if self.unknown == "register" and not (self.element and self.site_type and self.region_code):
             raise ValueError('[station] unknown = "register" needs element, site_type and region_code')
         return self
@@ -70,7 +70,7 @@ class LayoutSpec(_Strict):
     flag_column: str | None = None       # HJ 212 data flag, if the file carries one
 
     @model_validator(mode="after")
-    def _long_needs(self) -> "LayoutSpec":
+    def _long_needs(self) -> LayoutSpec:
         if self.shape == "long" and not (self.parameter_column and self.value_column):
             raise ValueError('[layout] shape = "long" needs parameter_column and value_column')
         return self
@@ -89,7 +89,7 @@ class Mapping(_Strict):
     checks: ChecksSpec = ChecksSpec()
 
     @model_validator(mode="after")
-    def _wide_needs_columns(self) -> "Mapping":
+    def _wide_needs_columns(self) -> Mapping:
         if self.layout.shape == "wide" and not self.columns:
             raise ValueError('a wide file needs a [columns] table mapping value columns to parameters')
         return self

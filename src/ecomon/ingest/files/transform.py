@@ -6,7 +6,8 @@ dropped silently. Empty cells and the mapping's null markers are missing values:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping as TMapping
+from collections.abc import Callable
+from collections.abc import Mapping as TMapping
 from dataclasses import dataclass
 
 import numpy as np
