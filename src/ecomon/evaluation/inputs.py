@@ -1,7 +1,7 @@
 """Reading the inputs of the AQI from the store: valid daily aggregates and hourly observations.
 
 Daily inputs are the aggregates built by `store.aggregates` under GB 3095 Table 4 (24-h mean >= 20 hours,
-O3 daily maximum 8-h mean from >= 14 valid windows); only valid aggregates are used. Hourly inputs are the
+O3 daily maximum 8-h mean from >= 14 valid windows, or fewer when it already exceeds 160 µg/m³); only valid aggregates are used. Hourly inputs are the
 1-h observations (QC fail/missing excluded) plus the moving means HJ 633-2012 real-time AQI needs: 24-h means
 of PM10, PM2.5 and SO2 (>= 20 of 24 hours) and the O3 8-h mean (>= 6 of 8 hours), GB 3095 Table 4.
 A natural day holds the hours labelled 00:00 .. 23:00 local time, as in the aggregates.
