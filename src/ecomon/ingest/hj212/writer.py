@@ -148,15 +148,16 @@ async def _commit(conn: psycopg.Connection, database_url: str, msgs: list[Msg], 
             log.exception("bus message %s could not be stored; redelivered in %.0f s", _key(group[0]), NAK_DELAY_S)
             await group[0].nak(delay=NAK_DELAY_S)
             continue
-        for m in group:
-            await m.ack_sync()
+        for m in group:  # a lost ack only means a redelivery, which gateway_batch recognises: no round trip
+            await m.ack()
         log.debug("stored %d frames from %d messages", stored, len(group))
     return conn
 
 
 async def run_writer(nats_url: str, database_url: str, *, stream: str = DEFAULT_STREAM, local_tz: str,
-                     fetch: int = 64, stop: asyncio.Event | None = None) -> None:
-    """Consume until `stop` is set: fetch up to `fetch` messages, commit them together, then ack each."""
+                     fetch: int = 256, stop: asyncio.Event | None = None) -> None:
+    """Consume until `stop` is set: fetch up to `fetch` messages, commit them together, then ack each. The next
+    fetch runs while the database commits the current batch (one batch ahead, well inside ACK_WAIT_S)."""
     from ecomon.store.db import connect
 
     stop = stop or asyncio.Event()
@@ -165,14 +166,27 @@ async def run_writer(nats_url: str, database_url: str, *, stream: str = DEFAULT_
     await ensure_stream(js, stream)
     sub = await js.pull_subscribe(subject(stream), durable=CONSUMER, stream=stream,
                                  config=ConsumerConfig(ack_wait=ACK_WAIT_S))
+    ahead: asyncio.Queue[list[Msg]] = asyncio.Queue(maxsize=1)
+
+    async def fetch_ahead() -> None:
+        while not stop.is_set():
+            try:
+                await ahead.put(await sub.fetch(fetch, timeout=1.0))
+            except (NatsTimeout, TimeoutError):  # nats-py raises either, depending on where it waited
+                continue
+
+    fetcher = asyncio.create_task(fetch_ahead())
     conn = connect(database_url)
     try:
         while not stop.is_set():
             try:
-                msgs = await sub.fetch(fetch, timeout=1.0)
-            except (NatsTimeout, TimeoutError):  # nats-py raises either, depending on where it waited
+                msgs = await asyncio.wait_for(ahead.get(), 1.0)
+            except TimeoutError:
+                if fetcher.done():
+                    fetcher.result()  # the fetch loop failed: raise its error
                 continue
             conn = await _commit(conn, database_url, msgs, local_tz)
     finally:
+        fetcher.cancel()
         conn.close()
         await nc.close()  # unacked messages are redelivered to the next writer; nothing to drain

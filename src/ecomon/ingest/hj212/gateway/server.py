@@ -59,7 +59,7 @@ class BatchLimits:
     linger_ms: float = 3.0
     max_frames: int = 500
     max_bytes: int = 512 * 1024
-    in_flight: int = 8
+    in_flight: int = 16  # publishes awaiting their JetStream ack at once
 
 
 class Batcher:
