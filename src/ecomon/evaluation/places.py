@@ -17,7 +17,7 @@ class Stations:
     """Air stations with their district (county region) and city (city-level ancestor region)."""
 
     frame: pl.DataFrame
-    """site_id, code, name_zh, district, city"""
+    """site_id, code, name_zh, district, city, monitored (comma-joined sorted pollutant names)"""
 
     @property
     def ids(self) -> list[int]:
@@ -28,17 +28,34 @@ class Stations:
 
 
 def air_stations(conn: psycopg.Connection, site_ids: list[int] | None = None) -> Stations:
-    """Active and suspended air stations (retired ones keep their results but are no longer evaluated)."""
+    """Active and suspended air stations (retired ones keep their results but are no longer evaluated).
+
+    `monitored` is the station's monitoring plan (HJ 633-2026 数据完整性: a pollutant outside it does not block
+    publication): the HJ 212 codes listed in the site's `attrs.monitored_parameters` when the registry sets
+    them, otherwise the basic items the station has an hourly series of. A pollutant never monitored at a
+    station cannot have been its primary pollutant in the past three years, the standard's other condition.
+    """
     rows = conn.execute(
         """SELECT s.id, s.code, s.name_zh,
                   (SELECT r.code FROM region r WHERE r.code = s.region_code AND r.level = 'county'),
                   (SELECT r.code FROM region r WHERE r.code IN (SELECT region_ancestors(s.region_code))
-                   AND r.level = 'city')
+                   AND r.level = 'city'),
+                  CASE WHEN jsonb_typeof(s.attrs -> 'monitored_parameters') = 'array'
+                       THEN ARRAY(SELECT jsonb_array_elements_text(s.attrs -> 'monitored_parameters'))
+                       ELSE ARRAY(SELECT se.parameter_code FROM series se
+                                  WHERE se.site_id = s.id AND se.interval_kind = 'hour') END
            FROM site s WHERE s.element = 'air' AND s.state IN ('active', 'suspended')
              AND (%(ids)s::bigint[] IS NULL OR s.id = ANY(%(ids)s))
            ORDER BY s.code""", {"ids": site_ids}).fetchall()
+    rows = [(*row[:5], monitored_key(row[5])) for row in rows]
     return Stations(pl.DataFrame(rows, schema={"site_id": pl.Int64, "code": pl.Utf8, "name_zh": pl.Utf8,
-                                               "district": pl.Utf8, "city": pl.Utf8}, orient="row"))
+                                               "district": pl.Utf8, "city": pl.Utf8, "monitored": pl.Utf8},
+                                 orient="row"))
+
+
+def monitored_key(codes: list[str]) -> str:
+    """Basic items among HJ 212 codes as one sortable key ("CO,NO2,O3"), so places group by monitoring plan."""
+    return ",".join(sorted({AIR_PARAMETERS[c] for c in codes if c in AIR_PARAMETERS}))
 
 
 def region_names(conn: psycopg.Connection, codes: list[str]) -> dict[str, str]:
