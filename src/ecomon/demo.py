@@ -8,12 +8,14 @@ import getpass
 from importlib import resources
 from pathlib import Path
 
+import psycopg
 import typer
 from rich.console import Console
 
 from ecomon.config import get_settings
 from ecomon.ingest.files.importer import import_bytes
 from ecomon.ingest.files.mapping import load_mapping
+from ecomon.quality import pipeline
 from ecomon.registry import catalogue, store
 from ecomon.runtime.cli import run_foreground, start_platform
 from ecomon.runtime.supervisor import demo_services
@@ -62,6 +64,21 @@ def load_demo_data() -> None:
         conn.commit()
         if days:
             console.print(f"aggregates built for {days:,} station-parameter-days")
+        _detect_history(conn)
+
+
+def _detect_history(conn: psycopg.Connection) -> None:
+    """Run the falsification detectors once over the historical data: the QC worker only scans recent weeks,
+    so without this the alarm screens of the demo would stay empty."""
+    if conn.execute("SELECT EXISTS (SELECT 1 FROM alarm_event)").fetchone()[0]:
+        return
+    span = conn.execute("SELECT min(t), max(t) + interval '1 hour' FROM observation WHERE channel = 'file'").fetchone()
+    if span[0] is None:
+        return
+    console.print("running the falsification detectors over the historical data (first run only)…")
+    found = pipeline.detect(conn, span[0], span[1], actor=DEMO_USER)
+    conn.commit()
+    console.print(f"{found:,} alarm events for staff to confirm or dismiss")
 
 
 async def _first_admin(url: str) -> str | None:
