@@ -35,6 +35,7 @@ class FrameRecord:
     note: str | None
     cp: dict[str, str] | None = None  # decoded CP when the frame alone does not give it (SM4, split set)
     outlet_id: int | None = None  # the device is bound to an enterprise outlet (CEMS) instead of a site
+    header: dict[str, str] | None = None  # QN, ST, CN, MN of the decoded packet that `cp` belongs to (forwarding)
 
     @property
     def frame_bytes(self) -> bytes:

@@ -21,6 +21,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig
 
 from ecomon.ingest.hj212.codec import Hj212Error, Packet, Version, decode
+from ecomon.ingest.hj212.forward.queue import Stored
 from ecomon.ingest.hj212.forward.queue import enqueue as enqueue_forwarding
 from ecomon.ingest.hj212.gateway.rows import DATA_COMMANDS, packet_rows, to_frame
 from ecomon.ingest.hj212.stream import DEFAULT_STREAM, FrameRecord, decode_batch, ensure_stream, subject
@@ -51,7 +52,7 @@ def store_batches(conn: psycopg.Connection, batches: Sequence[tuple[str, bytes]]
         known = frozenset(r[0] for r in cur.execute("SELECT code FROM parameter").fetchall())
         rows: list[tuple] = []
         notes: list[str | None] = []
-        plain: list[tuple[int, int, Packet]] = []
+        forwardable: list[Stored] = []
         for source_id, record in zip(ids, fresh, strict=True):
             note = record.note
             placed = record.site_id is not None or record.outlet_id is not None
@@ -59,20 +60,22 @@ def store_batches(conn: psycopg.Connection, batches: Sequence[tuple[str, bytes]]
                 packet, found, extra = _rows_of(record, source_id, known)
                 rows.extend(found)
                 note = "; ".join(n for n in (note, extra) if n) or None
-                if packet is not None and record.cp is None and record.site_id is not None:
-                    plain.append((record.site_id, source_id, packet))  # forwarding re-reads the archived frame
+                if packet is not None:  # a decoded packet (cp) is queued itself, else the archived frame is re-read
+                    forwardable.append(Stored(record.site_id, record.outlet_id, source_id, packet,
+                                              record.cp is not None))
             notes.append(note)
         _copy_raw_frames(cur, ids, fresh, notes)
         _merge_rows(conn, to_frame(rows, local_tz), local_tz)
         _update_device_state(cur, fresh)
-        enqueue_forwarding(cur, plain)
+        enqueue_forwarding(cur, forwardable)
     return len(fresh)
 
 
 def _rows_of(record: FrameRecord, source_id: int, known: frozenset[str]
              ) -> tuple[Packet | None, list[tuple], str | None]:
     if record.cp is not None:  # decrypted or reassembled by the gateway
-        packet = Packet({"CN": record.cn or ""}, record.cp, Version.HJ212_2017)
+        header = {"CN": record.cn or "", **({"MN": record.mn} if record.mn else {}), **(record.header or {})}
+        packet = Packet(header, record.cp, Version.HJ212_2017)
     else:
         try:
             packet = decode(record.frame_bytes, lenient=True)

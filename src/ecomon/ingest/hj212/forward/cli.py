@@ -27,20 +27,24 @@ def add_command(name: Annotated[str, typer.Argument(help="Name of the upper plat
                 host: Annotated[str, typer.Option(help="Upper platform address.")],
                 port: Annotated[int, typer.Option(min=1, max=65535, help="Upper platform TCP port.")],
                 password: Annotated[str, typer.Option(help="PW the upper platform expects (6 characters).")],
-                site: Annotated[list[str], typer.Option(help="Site code whose data is forwarded (repeat).")],
+                site: Annotated[list[str] | None, typer.Option(
+                    help="Site code whose data is forwarded (repeat).")] = None,
+                outlet: Annotated[list[str] | None, typer.Option(
+                    help="Enterprise outlet USCC/CODE whose CEMS data is forwarded (repeat).")] = None,
                 map_mn: Annotated[list[str] | None, typer.Option(
                     "--map", help="DEVICE_MN=UPPER_MN under which the upper platform knows a device (repeat).")] = None,
                 version: Annotated[str, typer.Option(help="HJ 212 version sent: 2017 or 2025.")] = "2017",
                 ack_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for the 9014.")] = 10.0,
                 no_ack: Annotated[bool, typer.Option(
                     help="The upper platform never answers: a packet counts as sent once written.")] = False) -> None:
-    """Add an upper platform and the sites it receives (audited)."""
+    """Add an upper platform and the sites and outlets it receives (audited)."""
     from ecomon.ingest.hj212.forward.targets import TargetError, add_target
     from ecomon.store.db import connect
 
     with connect() as conn:
         try:
-            target_id = add_target(conn, name=name, host=host, port=port, password=password, sites=site,
+            target_id = add_target(conn, name=name, host=host, port=port, password=password, sites=site or [],
+                                   outlets=outlet or [],
                                    mapping=_mapping(map_mn or []), actor=f"cli:{getpass.getuser()}",
                                    version=version, await_ack=not no_ack, ack_timeout_s=ack_timeout)
         except TargetError as exc:
@@ -53,7 +57,7 @@ def add_command(name: Annotated[str, typer.Argument(help="Name of the upper plat
 def list_command() -> None:
     """One JSON object per target: address, sites, mapped devices and the queue (pending, sent, failed)."""
     from ecomon.ingest.hj212.forward.queue import backlog
-    from ecomon.ingest.hj212.forward.targets import load_targets, site_codes, upstream
+    from ecomon.ingest.hj212.forward.targets import load_targets, outlet_names, site_codes, upstream
     from ecomon.store.db import connect
 
     with connect() as conn:
@@ -63,6 +67,7 @@ def list_command() -> None:
             typer.echo(json.dumps({
                 "id": t.id, "name": t.name, "host": t.host, "port": t.port, "version": t.version.label,
                 "enabled": t.enabled, "await_ack": t.await_ack, "sites": site_codes(conn, t.id),
+                "outlets": outlet_names(conn, t.id),
                 "mapping": {mn: up.mn for mn, up in upstream(conn, t).items()},
                 "pending": pending, "sent": sent, "failed": failed}, ensure_ascii=False))
 

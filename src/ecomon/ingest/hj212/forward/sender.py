@@ -5,8 +5,11 @@ Per target, packets go out in queue order, stop-and-wait: the next one is sent o
 answer within the target's timeout the packet is sent again (RF=1 in HJ 212-2025); after `SEND_TRIES` silent tries
 the connection is dropped and rebuilt with exponential back-off, which is also how an upper platform that is down
 for hours is waited for: the backlog stays in PostgreSQL. A row is marked sent only after its ACK, so a restart
-re-sends at most the one packet in flight. A PostgreSQL advisory lock per target keeps two forwarder processes
-from serving the same target.
+re-sends at most the one packet in flight. Each copy is counted (`attempts`) before it is written, so after a
+kill -9 while waiting for the ACK the next forwarder knows the packet may already have arrived and sends it with
+RF=1 (HJ 212-2025 Table 3), which lets the upper platform de-duplicate; to an HJ 212-2017 target (no RF field)
+the copy is identical to the first (same MN, QN, DataTime), which is what it de-duplicates on. A PostgreSQL
+advisory lock per target keeps two forwarder processes from serving the same target.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ class TargetSender:
             if self.stop.is_set():
                 return
             try:
-                packet = decode(item.frame, lenient=True)
+                packet = item.packet()
                 up = mapping.get(packet.mn or "") or Upstream(packet.mn or "", target.password)
                 frames = [encode(upward_packet(packet, mn=up.mn, pw=up.pw, version=target.version,
                                                reply=target.await_ack, resend=item.attempts + n > 0,
@@ -103,20 +106,19 @@ class TargetSender:
                 await asyncio.to_thread(queue.mark_error, conn, item.id, f"cannot be sent as strict HJ 212: {exc}")
                 continue
             for tries, frame in enumerate(frames, start=1):
+                await asyncio.to_thread(queue.mark_attempt, conn, item.id)  # before it leaves: see module doc
                 try:
                     writer.write(frame)
                     await writer.drain()
                     acked = not target.await_ack or await self._ack(reader, frame, target.ack_timeout_s)
                 except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
-                    await asyncio.to_thread(queue.mark_attempts, conn, item.id, tries)
                     raise _LinkDown(f"connection lost: {exc or type(exc).__name__}") from exc
                 if acked:
-                    await asyncio.to_thread(queue.mark_sent, conn, item.id, tries)
+                    await asyncio.to_thread(queue.mark_sent, conn, item.id)
                     self.counts["sent"] += 1
                     self.counts["resent"] += tries - 1
                     break
             else:
-                await asyncio.to_thread(queue.mark_attempts, conn, item.id, SEND_TRIES)
                 raise _LinkDown(f"no 9014 for queue row {item.id} after {SEND_TRIES} tries")
 
     async def _ack(self, reader: asyncio.StreamReader, frame: bytes, timeout_s: float) -> bool:

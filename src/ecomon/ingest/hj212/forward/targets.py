@@ -1,4 +1,5 @@
-"""Forwarding targets: the upper platforms, the sites each receives and the MN/PW mapping (migration 0010).
+"""Forwarding targets: the upper platforms, the sites and enterprise outlets each receives and the MN/PW mapping
+(migrations 0010, 0011).
 Every change is attributed (`updated_by`) and written to the audit trail."""
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ _VERSIONS = {"2017": Version.HJ212_2017, "2025": Version.HJ212_2025}
 
 def add_target(conn: psycopg.Connection, *, name: str, host: str, port: int, password: str, sites: Sequence[str],
                mapping: Mapping[str, str], actor: str, version: str = "2017", await_ack: bool = True,
-               ack_timeout_s: float = 10.0) -> int:
-    """Create a target receiving the sites with these codes; `mapping`: device MN → upper MN (others keep theirs)."""
+               ack_timeout_s: float = 10.0, outlets: Sequence[str] = ()) -> int:
+    """Create a target receiving the sites with these codes and the enterprise outlets named `USCC/CODE` (their
+    CEMS devices); `mapping`: device MN → upper MN (others keep theirs)."""
+    if not sites and not outlets:
+        raise TargetError("a target receives at least one site or outlet")
     if len(password) != 6:
         raise TargetError("PW must be 6 characters (HJ 212 Table 3)")
     if version not in _VERSIONS:
@@ -59,6 +63,7 @@ def add_target(conn: psycopg.Connection, *, name: str, host: str, port: int, pas
         missing = sorted(set(sites) - site_ids.keys())
         if missing:
             raise TargetError(f"unknown site code(s): {', '.join(missing)}")
+        outlet_ids = _outlet_ids(conn, outlets)
         try:
             (target_id,) = conn.execute(
                 "INSERT INTO forward_target (name, host, port, version, password, await_ack, ack_timeout_s, "
@@ -68,12 +73,31 @@ def add_target(conn: psycopg.Connection, *, name: str, host: str, port: int, pas
             raise TargetError(f"a target named {name!r} exists") from exc
         conn.cursor().executemany("INSERT INTO forward_site (target_id, site_id) VALUES (%s, %s)",
                                   [(target_id, site_id) for site_id in site_ids.values()])
+        conn.cursor().executemany("INSERT INTO forward_outlet (target_id, outlet_id) VALUES (%s, %s)",
+                                  [(target_id, outlet_id) for outlet_id in outlet_ids])
         conn.cursor().executemany("INSERT INTO forward_mn (target_id, device_mn, upper_mn) VALUES (%s, %s, %s)",
                                   [(target_id, device_mn, upper_mn) for device_mn, upper_mn in mapping.items()])
-        detail = {"host": host, "port": port, "version": version, "sites": sorted(sites), "mapping": dict(mapping)}
+        detail = {"host": host, "port": port, "version": version, "sites": sorted(sites),
+                  "outlets": sorted(outlets), "mapping": dict(mapping)}
         conn.execute("INSERT INTO audit_event (actor, action, target, detail) VALUES (%s, 'hj212.forward.add', %s, %s)",
                      (actor, f"forward_target:{target_id}", json.dumps(detail, ensure_ascii=False)))
     return target_id
+
+
+def _outlet_ids(conn: psycopg.Connection, outlets: Sequence[str]) -> list[int]:
+    """Outlets named `USCC/CODE` (enterprise credit code, GB 32100-2015, and the outlet code within it)."""
+    ids, unknown = [], []
+    for name in outlets:
+        uscc, slash, code = name.partition("/")
+        row = conn.execute("SELECT o.id FROM outlet o JOIN enterprise e ON e.id = o.enterprise_id "
+                           "WHERE e.uscc = %s AND o.code = %s", (uscc, code)).fetchone() if slash else None
+        if row is None:
+            unknown.append(name)
+        else:
+            ids.append(row[0])
+    if unknown:
+        raise TargetError(f"unknown outlet(s) (expected USCC/CODE): {', '.join(unknown)}")
+    return ids
 
 
 def load_targets(conn: psycopg.Connection, *, enabled_only: bool = False) -> list[Target]:
@@ -98,3 +122,9 @@ def site_codes(conn: psycopg.Connection, target_id: int) -> list[str]:
     return [code for (code,) in conn.execute(
         "SELECT s.code FROM forward_site f JOIN site s ON s.id = f.site_id WHERE f.target_id = %s ORDER BY s.code",
         (target_id,)).fetchall()]
+
+
+def outlet_names(conn: psycopg.Connection, target_id: int) -> list[str]:
+    return [name for (name,) in conn.execute(
+        "SELECT e.uscc || '/' || o.code FROM forward_outlet f JOIN outlet o ON o.id = f.outlet_id "
+        "JOIN enterprise e ON e.id = o.enterprise_id WHERE f.target_id = %s ORDER BY 1", (target_id,)).fetchall()]

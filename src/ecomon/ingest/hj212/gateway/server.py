@@ -136,6 +136,7 @@ def refusal(received: Packet, qnrtn: str) -> Packet:
 REPORT_CNS = frozenset({"2021", "2041", "3019", "3020", "1011", "1061", "1063", "3017", "3018"})
 REPLY_CNS = frozenset({"9011", "9012", "9013"})
 GATEWAY_BY = "hj212-gateway"
+FORWARDED_HEADER = ("QN", "ST", "CN", "MN")  # what upward forwarding keeps of a decoded packet (not PW)
 
 
 class Gateway:
@@ -221,12 +222,13 @@ class Gateway:
 
     def _archive(self, session: _Session, frame: bytes, packet: Packet | None, reject: str | None,
                  device_id: int | None = None, site_id: int | None = None, note: str | None = None,
-                 cp: dict[str, str] | None = None, outlet_id: int | None = None) -> asyncio.Future[None]:
+                 cp: dict[str, str] | None = None, outlet_id: int | None = None,
+                 header: dict[str, str] | None = None) -> asyncio.Future[None]:
         self.counts["frames"] += 1
         notes = [*(packet.warnings if packet else ()), *([note] if note else [])]
         record = FrameRecord(_now_iso(), session.peer, session.connection_id, frame.decode("latin-1"), device_id,
                              site_id, packet.mn if packet else None, packet.cn if packet else None, reject,
-                             "; ".join(notes) or None, cp, outlet_id)
+                             "; ".join(notes) or None, cp, outlet_id, header)
         if reject:
             log.info("rejected frame from %s (%s): %s", session.peer, session.connection_id, reject)
         return self.batcher.submit(record)
@@ -264,9 +266,12 @@ class Gateway:
                 self.counts["command_replies"] += 1
             return []
         whole, note = self._whole(session, packet)
-        writer_cp = dict(whole.cp) if whole is not None and (whole is not packet or device.encrypts) else None
+        decoded = whole is not None and (whole is not packet or device.encrypts)
+        writer_cp = dict(whole.cp) if decoded else None
+        header = {k: v for k in FORWARDED_HEADER if (v := whole.header.get(k)) is not None} if decoded else None
         site_id, outlet_id = (device.site_id, device.outlet_id) if whole is not None else (None, None)
-        stored = self._archive(session, frame, packet, None, device.id, site_id, note, writer_cp, outlet_id)
+        stored = self._archive(session, frame, packet, None, device.id, site_id, note, writer_cp, outlet_id,
+                               header)
         answers = replies(packet)  # without a clock: a 1013's 1012 is queued below, so it is recorded
         if any(a.cn == "9014" for a in answers):
             try:
