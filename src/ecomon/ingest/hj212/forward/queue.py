@@ -1,4 +1,4 @@
-"""The store-and-forward queue in PostgreSQL (migrations 0010, 0011): filled by the writer inside the transaction
+"""The store-and-forward queue in PostgreSQL (migrations 0010, 0012): filled by the writer inside the transaction
 that archives the frames, drained in id order per target by the sender. Surviving restarts and an upper platform
 that is down for hours is then just the database's durability; the backlog costs one small row per packet and target.
 

@@ -1,5 +1,5 @@
 """Forwarding targets: the upper platforms, the sites and enterprise outlets each receives and the MN/PW mapping
-(migrations 0010, 0011).
+(migrations 0010, 0012).
 Every change is attributed (`updated_by`) and written to the audit trail."""
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 """HJ 212 upward forwarding of decoded packets (SM4, reassembled split sets) and of enterprise outlets.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from pathlib import Path
 
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 SQL = Path(__file__).with_suffix(".sql")
 
 
