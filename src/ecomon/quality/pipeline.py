@@ -15,6 +15,7 @@ All flag updates of a batch are one statement, hence one chained audit record wi
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ TEST_BITS = tuple(c.removeprefix("qc_") for c in QC_COLUMNS[:-1])
 # Which rule set checks which series: (interval kind, place kind) → rule set id.
 RULE_SET_FOR = {("hour", "site"): "air-hourly", ("minute", "outlet"): "cems-minute"}
 CONTEXT = timedelta(days=1)
+
+log = logging.getLogger("ecomon.quality")
 
 
 @dataclass(frozen=True)
@@ -262,8 +265,16 @@ def watch(*, actor: str, local_tz: str, poll: float = 2.0, detect_every: float =
     last_detect = last_checkpoint = 0.0
     with connect() as conn:
         while stop is None or not stop.is_set():  # type: ignore[attr-defined]
-            counts = run_batch(conn, actor=actor, local_tz=local_tz)
-            conn.commit()
+            try:
+                counts = run_batch(conn, actor=actor, local_tz=local_tz)
+                conn.commit()
+            except psycopg.errors.TransactionRollback as error:
+                # Deadlock or serialisation failure against a concurrent writer: PostgreSQL rolled this batch
+                # back whole, its days are still pending, so the next pass simply does them again.
+                conn.rollback()
+                log.warning("QC batch rolled back (%s); retrying", error.sqlstate)
+                time.sleep(poll)
+                continue
             now = time.monotonic()
             if now - last_detect >= detect_every:
                 end = datetime.now().astimezone()

@@ -18,12 +18,20 @@ from pathlib import Path
 from ecomon.config import Settings
 from ecomon.runtime.engines import Engines
 
+# A crashed service is restarted after a pause that doubles up to this bound; one that crashes this many times
+# within RESTART_WINDOW seconds is considered broken and takes the platform down with it (so it is noticed).
+RESTART_DELAY_MAX = 30.0
+RESTART_LIMIT = 5
+RESTART_WINDOW = 300.0
+
 
 @dataclass
 class Service:
     name: str
     argv: list[str]
     process: subprocess.Popen | None = None
+    crashes: list[float] = field(default_factory=list)
+    restart_at: float | None = None
 
 
 def default_services(settings: Settings) -> list[Service]:
@@ -56,7 +64,7 @@ class Supervisor:
         return self.settings.run_dir / "ecomon.pid"
 
     def run(self, on_ready: Callable[[], None] | None = None) -> int:
-        """Start everything, block until Ctrl-C/SIGTERM or a service dies, then stop everything."""
+        """Start everything, block until Ctrl-C/SIGTERM or a service keeps crashing, then stop everything."""
         engines = Engines(self.settings)
         self.settings.run_dir.mkdir(parents=True, exist_ok=True)
         self.pid_file.write_text(str(os.getpid()))
@@ -71,8 +79,7 @@ class Supervisor:
                 on_ready()
             while not self._stopping:
                 for svc in self.services:
-                    if svc.process and svc.process.poll() is not None:
-                        print(f"service {svc.name} exited with {svc.process.returncode}; stopping", file=sys.stderr)
+                    if not self._watch(svc, env):
                         exit_code = 1
                         self._stopping = True
                 time.sleep(0.2)
@@ -81,6 +88,27 @@ class Supervisor:
             engines.stop()
             self.pid_file.unlink(missing_ok=True)
         return exit_code
+
+    def _watch(self, svc: Service, env: dict[str, str]) -> bool:
+        """Restart a crashed service with back-off; False once it keeps crashing."""
+        now = time.monotonic()
+        if svc.restart_at is not None:
+            if now >= svc.restart_at:
+                print(f"restarting service {svc.name}", file=sys.stderr)
+                svc.process = subprocess.Popen(svc.argv, env=env, start_new_session=True)
+                svc.restart_at = None
+            return True
+        if svc.process is None or svc.process.poll() is None:
+            return True
+        svc.crashes = [t for t in svc.crashes if now - t < RESTART_WINDOW] + [now]
+        if len(svc.crashes) >= RESTART_LIMIT:
+            print(f"service {svc.name} exited {len(svc.crashes)} times within {RESTART_WINDOW:.0f}s; stopping",
+                  file=sys.stderr)
+            return False
+        delay = min(RESTART_DELAY_MAX, 2.0 ** len(svc.crashes))
+        print(f"service {svc.name} exited with {svc.process.returncode}; restarting in {delay:.0f}s", file=sys.stderr)
+        svc.restart_at = now + delay
+        return True
 
     def _request_stop(self, *_: object) -> None:
         self._stopping = True
