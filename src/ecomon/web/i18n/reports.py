@@ -61,6 +61,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.exceed_days": ("日均值超标天数", "Days with daily mean above limit"),
     "col.first": ("首次超标时间", "First exceedance"),
     "col.last": ("末次超标时间", "Last exceedance"),
+    "report.table.loads": ("排放量与许可排放量", "Emission loads against permitted totals"),
+    "col.permit_number": ("排污许可证编号", "Discharge permit No."),
+    "col.whole_plant": ("全厂合计", "Whole plant"),
+    "col.load_hours": ("排放量核算小时数", "Hours with load"),
+    "col.emitted": ("时段排放量", "Emitted in period"),
+    "col.load_hours_ytd": ("本年核算小时数（{span}）", "Hours with load ({span})"),
+    "col.emitted_ytd": ("本年累计排放量（{span}）", "Emitted year to date ({span})"),
+    "col.permitted": ("年许可排放量", "Permitted per year"),
+    "col.permit_share": ("许可量使用率", "Share of permit used"),
+    "col.permit_state": ("许可排放量执行情况", "Permit status"),
+    "load.exceeded": ("超许可排放量", "Above permitted total"),
+    "load.within": ("未超许可排放量", "Within permitted total"),
+    "note.loads": (
+        ("排放量 = 小时浓度 × 同一小时流量（废气 a00000、废水 w00000），仅累计浓度与流量均有效的小时，缺失小时不估算；"
+        "许可排放量为排污许可证载明的年许可量，与本年 1 月 1 日起的累计排放量比较。"),
+        ("Load = hourly concentration × the same hour's flow (flue gas a00000, wastewater w00000) over hours where "
+        "both are valid; missing hours are not estimated. Permitted totals are the permit's annual amounts, compared "
+        "with the emissions since 1 January.")),
     "note.aqi_rules": ("AQI 按 {rule} 计算；{period}。", "AQI per {rule}; {period}."),
     "note.daily_inputs": (
         ("SO₂、NO₂、CO、PM₁₀、PM₂.₅ 为 24 小时平均，O₃ 为日最大 1 小时平均及日最大 8 小时滑动平均；"
