@@ -21,8 +21,12 @@ import numpy as np
 from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
 from ecomon.quality.detectors.panel import Panel, resolution, rolling
 
-DEFAULTS = {"ratio": 0.7, "spread_factor": 5.0, "max_ratio": 0.62, "window": 240, "baseline_days": 30,
+DEFAULTS = {"ratio": 0.7, "spread_factor": 5.0, "max_ratio": 0.66, "window": 240, "baseline_days": 30,
             "min_hours": 48, "offset_quantile": 0.1, "min_steps": 10}
+
+# Lower detection limit of the gas analysers, HJ 654-2013 Table 1: SO2 and NO2 ≤ 2 nmol/mol, as µg/m³ at the
+# GB 3095-2012 (2018 amendment) reference state of 298.15 K, 101.325 kPa (molar volume 24.45 L): 2 × M / 24.45.
+DETECTION_LIMIT = {"SO2": 2 * 64.06 / 24.45, "NO2": 2 * 46.01 / 24.45}
 
 
 def log_ratio(panel: Panel, reference: np.ndarray, offset_quantile: float) -> np.ndarray:
@@ -63,11 +67,15 @@ def _trailing_sums(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def shift_deviation(panel: Panel, reference: np.ndarray, window: int, baseline_days: int,
-                    min_steps: float) -> np.ndarray:
-    """d(t): log ratio of sums over the trailing window minus the same over the baseline days before it."""
+                    min_steps: float, floor_offset: float = 0.0) -> np.ndarray:
+    """d(t): log ratio of sums over the trailing window minus the same over the baseline days before it.
+
+    `floor_offset` (the analyser's detection limit) is added to every hour of both series: near the limit a
+    ratio measures instrument noise and quantisation, so there a change counts by its absolute size.
+    """
     x = panel.values
     both = ~np.isnan(x) & ~np.isnan(reference)
-    xs, ms = np.where(both, x, 0.0), np.where(both, reference, 0.0)
+    xs, ms = np.where(both, x + floor_offset, 0.0), np.where(both, reference + floor_offset, 0.0)
     n = _trailing_sums(both.astype(float), window)
     long = baseline_days * 24 + window
     n_long = _trailing_sums(both.astype(float), long) - n
@@ -78,7 +86,7 @@ def shift_deviation(panel: Panel, reference: np.ndarray, window: int, baseline_d
     # ratios of near-floor levels measure instrument offsets, not the air: judge only above min_steps steps
     floor = min_steps * resolution(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        low = (sm / np.maximum(n, 1) < floor) | (bm / np.maximum(n_long, 1) < floor)
+        low = (sm / np.maximum(n, 1) - floor_offset < floor) | (bm / np.maximum(n_long, 1) - floor_offset < floor)
     d[(n < window / 2) | (n_long < baseline_days * 8) | low] = np.nan
     d[:long] = np.nan
     return d
@@ -100,7 +108,8 @@ def detect_neighbour_shift(panel: Panel, reference: np.ndarray, ratio: float = D
                            max_ratio: float = DEFAULTS["max_ratio"],
                            min_steps: float = DEFAULTS["min_steps"]) -> list[AlarmEvent]:
     """Sustained departures of the station/neighbour ratio from its own recent normal; one event per run."""
-    dev = shift_deviation(panel, reference, window, baseline_days, min_steps)
+    dev = shift_deviation(panel, reference, window, baseline_days, min_steps,
+                          DETECTION_LIMIT.get(panel.parameter, 0.0))
     z = log_ratio(panel, reference, offset_quantile)
     found = []
     for s in range(dev.shape[1]):

@@ -1,0 +1,45 @@
+"""D8 level shift on synthetic series: near the analyser's detection limit a change counts by its absolute size."""
+
+import numpy as np
+import pytest
+
+from ecomon.quality.detectors.neighbour_shift import DETECTION_LIMIT, detect_neighbour_shift
+from ecomon.quality.detectors.panel import HOUR, Panel
+
+DAYS, SHIFT_DAYS = 120, 14
+
+
+def shifted(parameter: str, level: float, factor: float, seed: int = 3) -> tuple[Panel, np.ndarray]:
+    """One station reading `factor` × its neighbours' median for the last 14 of 120 days (whole µg/m³)."""
+    rng = np.random.default_rng(seed)
+    hours = DAYS * 24
+    diurnal = 1 + 0.3 * np.sin(np.arange(hours) * 2 * np.pi / 24)
+    reference = np.round(level * diurnal * rng.lognormal(0, 0.15, hours))
+    station = np.round(reference * rng.lognormal(0, 0.1, hours))
+    station[-SHIFT_DAYS * 24:] = np.round(station[-SHIFT_DAYS * 24:] * factor)
+    times = np.datetime64("2024-01-01T00:00:00") + np.arange(hours) * HOUR
+    return Panel(parameter, times, ("S",), station[:, None]), reference[:, None]
+
+
+def test_detection_limits_are_those_of_hj_654_in_micrograms():
+    assert DETECTION_LIMIT["SO2"] == pytest.approx(5.24, abs=0.01)
+    assert DETECTION_LIMIT["NO2"] == pytest.approx(3.76, abs=0.01)
+
+
+@pytest.mark.parametrize("parameter", ["SO2", "NO2", "PM2.5"])
+def test_a_clear_shift_well_above_the_detection_limit_is_found(parameter):
+    events = detect_neighbour_shift(*shifted(parameter, 80, 0.6))
+    assert [e.evidence["direction"] for e in events] == ["down"]
+
+
+def test_low_so2_reading_a_few_micrograms_lower_is_not_a_shift():
+    """SO2 at 20 µg/m³ reading 7 lower: ×0.65 as a ratio, but only about one detection limit in absolute terms."""
+    assert not detect_neighbour_shift(*shifted("SO2", 20, 0.65))
+
+
+def test_the_same_relative_change_without_a_detection_limit_is_a_shift():
+    assert detect_neighbour_shift(*shifted("PM2.5", 20, 0.65))
+
+
+def test_an_unshifted_series_raises_nothing():
+    assert not detect_neighbour_shift(*shifted("SO2", 80, 1.0))
