@@ -31,9 +31,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
+import uvloop
 
 from ecomon.config import get_settings
-from ecomon.ingest.hj212.codec import Version, build, encode
+from ecomon.ingest.hj212.codec import Version, build, crc16_hex, encode
 from ecomon.ingest.hj212.gateway.devices import hash_password
 from ecomon.ingest.hj212.simulator import device_mn
 from ecomon.registry.catalogue import parameters
@@ -113,13 +114,27 @@ class Services:
                 proc.wait()
 
 
+FACTOR_ITEMS = ";".join(f"{code}-Min={10 + i}.1,{code}-Avg={12 + i}.35,{code}-Max={15 + i}.2,{code}-Flag=N"
+                        for i, code in enumerate(FACTORS))
+
+
 def packet(mn: str, n: int) -> bytes:
+    """The n-th minute packet of a device, formatted directly (the codec's `encode` validates every field and
+    would cost the load generator several times the CPU); `main` checks it equals `encode` byte for byte."""
+    when = datetime(2026, 1, 1) + timedelta(minutes=n)
+    qn = (QN_EPOCH + timedelta(milliseconds=n)).strftime("%Y%m%d%H%M%S%f")[:17]  # device clock = platform clock
+    segment = (f"QN={qn};ST=22;CN=2051;PW={PASSWORD};MN={mn};Flag=5;CP=&&DataTime={when:%Y%m%d%H%M%S};"
+               f"{FACTOR_ITEMS}&&").encode("ascii")
+    return b"##%04d%s%s\r\n" % (len(segment), segment, crc16_hex(segment).encode("ascii"))
+
+
+def encoded_packet(mn: str, n: int) -> bytes:
     when = datetime(2026, 1, 1) + timedelta(minutes=n)
     cp = {"DataTime": when.strftime("%Y%m%d%H%M%S")}
     for i, code in enumerate(FACTORS):
         cp |= {f"{code}-Min": f"{10 + i}.1", f"{code}-Avg": f"{12 + i}.35", f"{code}-Max": f"{15 + i}.2",
                f"{code}-Flag": "N"}
-    qn = (QN_EPOCH + timedelta(milliseconds=n)).strftime("%Y%m%d%H%M%S%f")[:17]  # device clock = platform clock
+    qn = (QN_EPOCH + timedelta(milliseconds=n)).strftime("%Y%m%d%H%M%S%f")[:17]
     return encode(build("2051", cp, version=Version.HJ212_2017, st="22", pw=PASSWORD, mn=mn, qn=qn, reply=True))
 
 
@@ -141,7 +156,8 @@ class Device:
         frame = packet(self.mn, self.n)
         self.writer.write(frame)
         while True:  # the platform may also send commands (1012 …); only the 9014 for this QN counts
-            answer = await asyncio.wait_for(self.reader.readuntil(b"\r\n"), 30)
+            async with asyncio.timeout(30):  # no task per read, unlike wait_for
+                answer = await self.reader.readuntil(b"\r\n")
             if b"CN=9014" in answer and frame[6:29] in answer:
                 return time.perf_counter() - due
             if b"CN=9011" in answer:
@@ -223,7 +239,7 @@ def run_sustained(db_url: str, prefix: str, devices: int, seconds: float, gatewa
                 d.close()
             return acked, latencies, acked_in
 
-        acked, latencies, acked_in = asyncio.run(go())
+        acked, latencies, acked_in = uvloop.run(go())
         began = time.perf_counter() - acked_in
         while committed(db_url, prefix) < acked + devices:
             time.sleep(0.05)
@@ -241,6 +257,7 @@ def main() -> None:
     args.add_argument("--rate", type=float, default=5000)
     args.add_argument("--hold", type=int, default=10000)
     opts = args.parse_args()
+    assert all(packet(device_mn("D0", 7), n) == encoded_packet(device_mn("D0", 7), n) for n in (1, 59, 1441))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the gateway subprocesses inherit it
     engines = Engines(get_settings())
@@ -273,7 +290,7 @@ def main() -> None:
             for d in fleet:
                 d.close()
 
-        asyncio.run(latency_and_hold())
+        uvloop.run(latency_and_hold())
     finally:
         services.stop()
 
