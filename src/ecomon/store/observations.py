@@ -8,9 +8,12 @@ are idempotent (the same datum twice is stored once); the merge keeps every supe
 
 from __future__ import annotations
 
+import hashlib
 import io
+import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 import polars as pl
@@ -18,6 +21,8 @@ import psycopg
 from psycopg import sql
 
 STAGE_COLUMNS = ("series_id", "t", "value", "data_flag", "qc_flag", "source_id", "row_no")
+DIGEST_COLUMNS = ("series_id", "t", "value", "data_flag", "qc_flag", "review_state", "version")
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,27 @@ class MergeCounts:
     inserted: int
     changed: int
     unchanged: int
+
+
+def batch_digest(rows: Iterable[tuple]) -> str:
+    """SHA-256 (hex) of the per-statement observation audit record ("digest": "obs-v2", migration 0009).
+
+    `rows` are (DIGEST_COLUMNS) tuples in (series_id, t) order. Recomputed here without any database function,
+    so a check of stored rows against their audit record does not trust the server that wrote both.
+    """
+    digest = hashlib.sha256()
+    for series_id, t, value, data_flag, qc_flag, review_state, version in rows:
+        delta = t - _PG_EPOCH
+        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        digest.update(struct.pack(">iq", series_id, micros))
+        digest.update(b"\x00" if value is None else b"\x01" + struct.pack(">d", value))
+        if data_flag is None:
+            digest.update(b"\xff\xff")
+        else:
+            flag = data_flag.encode()
+            digest.update(struct.pack(">h", len(flag)) + flag)
+        digest.update(struct.pack(">q", (qc_flag & 0xFFFF) << 32 | (review_state & 0xFFFF) << 16 | version & 0xFFFF))
+    return digest.hexdigest()
 
 
 def series_ids(conn: psycopg.Connection, keys: pl.DataFrame, interval: str,
