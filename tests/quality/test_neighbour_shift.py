@@ -1,10 +1,18 @@
-"""D8 level shift on synthetic series: near the analyser's detection limit a change counts by its absolute size."""
+"""D8 level shift: near the analyser's detection limit a change counts by its absolute size; PM2.5 and PM10
+shifted together are judged jointly."""
+
+from datetime import UTC, datetime
 
 import numpy as np
+import polars as pl
 import pytest
 
-from ecomon.quality.detectors.neighbour_shift import DETECTION_LIMIT, detect_neighbour_shift
-from ecomon.quality.detectors.panel import HOUR, Panel
+from ecomon.quality.detectors.neighbour_shift import (
+    DETECTION_LIMIT,
+    detect_neighbour_shift,
+    detect_particle_shift,
+)
+from ecomon.quality.detectors.panel import HOUR, Panel, build_panels, neighbour_median
 
 DAYS, SHIFT_DAYS = 120, 14
 
@@ -43,3 +51,36 @@ def test_the_same_relative_change_without_a_detection_limit_is_a_shift():
 
 def test_an_unshifted_series_raises_nothing():
     assert not detect_neighbour_shift(*shifted("SO2", 80, 1.0))
+
+
+@pytest.fixture(scope="module")
+def spring_pm(beijing):
+    """PM2.5 and PM10 of March–April 2014: a month of history, then the last 12 days to shift."""
+    return build_panels(beijing.filter((pl.col("time") >= datetime(2014, 2, 28, 16, tzinfo=UTC))
+                                       & (pl.col("time") < datetime(2014, 4, 30, 16, tzinfo=UTC))
+                                       & pl.col("parameter").is_in(["PM2.5", "PM10"])))
+
+
+def particle_alarms(panels, coords, factors: dict[str, float], station: str = "Dingling"):
+    changed = {}
+    for p, pan in panels.items():
+        values = pan.values.copy()
+        values[1150:1440, pan.stations.index(station)] *= factors.get(p, 1.0)
+        changed[p] = Panel(p, pan.times, pan.stations, values)
+    refs = {p: neighbour_median(pan, coords) for p, pan in changed.items()}
+    return [e for e in detect_particle_shift(changed["PM2.5"], changed["PM10"], refs["PM2.5"], refs["PM10"])
+            if e.station == station]
+
+
+def test_both_particle_fractions_lower_together_is_a_shift(spring_pm, coords):
+    found = particle_alarms(spring_pm, coords, {"PM2.5": 0.65, "PM10": 0.65})
+    assert [e.parameter for e in found] == [""] and found[0].evidence["direction"] == "down"
+
+
+def test_one_particle_fraction_lower_is_not_a_joint_shift(spring_pm, coords):
+    assert not particle_alarms(spring_pm, coords, {"PM10": 0.65})
+
+
+def test_the_clean_spring_raises_no_joint_shift(spring_pm, coords):
+    refs = {p: neighbour_median(pan, coords) for p, pan in spring_pm.items()}
+    assert not detect_particle_shift(spring_pm["PM2.5"], spring_pm["PM10"], refs["PM2.5"], refs["PM10"])

@@ -13,7 +13,11 @@ from ecomon.quality.detectors.copy_series import detect_copy
 from ecomon.quality.detectors.events import AlarmEvent
 from ecomon.quality.detectors.flat import detect_flat
 from ecomon.quality.detectors.gaps_at_high import detect_gaps_at_high
-from ecomon.quality.detectors.neighbour_shift import detect_neighbour_shift, total_oxidant
+from ecomon.quality.detectors.neighbour_shift import (
+    detect_neighbour_shift,
+    detect_particle_shift,
+    total_oxidant,
+)
 from ecomon.quality.detectors.panel import build_panels, neighbour_median
 from ecomon.quality.detectors.parked import detect_parked
 from ecomon.quality.detectors.smoothing import detect_smoothing
@@ -79,4 +83,6 @@ def detect_hourly(frame: pl.DataFrame, coords: Mapping[str, tuple[float, float]]
             events += detect_neighbour_shift(panel, ref)
     if refs:
         events += detect_spraying(panels, refs)
+    if "PM2.5" in refs and "PM10" in refs:
+        events += detect_particle_shift(panels["PM2.5"], panels["PM10"], refs["PM2.5"], refs["PM10"])
     return events

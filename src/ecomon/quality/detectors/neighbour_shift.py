@@ -22,7 +22,7 @@ from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
 from ecomon.quality.detectors.panel import Panel, resolution, rolling
 
 DEFAULTS = {"ratio": 0.7, "spread_factor": 5.0, "max_ratio": 0.66, "window": 240, "baseline_days": 30,
-            "min_hours": 48, "offset_quantile": 0.1, "min_steps": 10}
+            "min_hours": 48, "offset_quantile": 0.1, "min_steps": 10, "joint_ratio": 0.75}
 
 # Lower detection limit of the gas analysers, HJ 654-2013 Table 1: SO2 and NO2 ≤ 2 nmol/mol, as µg/m³ at the
 # GB 3095-2012 (2018 amendment) reference state of 298.15 K, 101.325 kPa (molar volume 24.45 L): 2 × M / 24.45.
@@ -128,4 +128,37 @@ def detect_neighbour_shift(panel: Panel, reference: np.ndarray, ratio: float = D
                                    {"direction": name, "ratio": float(np.exp(sign * peak)),
                                     "threshold_ratio": float(np.exp(-sign * limit)), "hours": b - a0 + 1},
                                    reference[:, s]))
+    return found
+
+
+def detect_particle_shift(pm25: Panel, pm10: Panel, ref25: np.ndarray, ref10: np.ndarray,
+                          ratio: float = DEFAULTS["joint_ratio"], window: int = DEFAULTS["window"],
+                          baseline_days: int = DEFAULTS["baseline_days"], min_hours: int = DEFAULTS["min_hours"],
+                          offset_quantile: float = DEFAULTS["offset_quantile"],
+                          min_steps: float = DEFAULTS["min_steps"]) -> list[AlarmEvent]:
+    """PM2.5 and PM10 of one station both shifted the same way beyond ×`ratio` for ≥ `min_hours`: one event.
+
+    The two fractions are measured by separate samplers, so their ratios to the neighbours wander apart when
+    only the air varies (a dust source moves PM10, a combustion source PM2.5), while a covered or sprayed inlet,
+    a moved or shielded station, or an edited record moves both together (Xi'an 2016: gauze over both samplers).
+    Two independent series beyond a milder limit are as rare as one beyond the single-series limit: on the
+    Beijing record 0.03 natural events per station-year at ×0.75.
+    """
+    devs = [shift_deviation(p, r, window, baseline_days, min_steps) for p, r in ((pm25, ref25), (pm10, ref10))]
+    z = (log_ratio(pm25, ref25, offset_quantile) + log_ratio(pm10, ref10, offset_quantile)) / 2
+    limit = -np.log(ratio)
+    found = []
+    for s in range(devs[0].shape[1]):
+        for sign, name in ((-1, "down"), (1, "up")):
+            with np.errstate(invalid="ignore"):
+                both = (sign * devs[0][:, s] > limit) & (sign * devs[1][:, s] > limit)
+            for a, b in zip(*runs(both, min_hours)):
+                a0 = _onset(sign * z[:, s], max(0, a - window), a, 24 * baseline_days)
+                peaks = [float(np.nanmax(sign * d[a:b + 1, s])) for d in devs]
+                found.append(event("neighbour_shift", pm25, s, a0, b, score(min(peaks), limit),
+                                   {"direction": name, "ratio_PM2.5": float(np.exp(sign * peaks[0])),
+                                    "ratio_PM10": float(np.exp(sign * peaks[1])),
+                                    "threshold_ratio": float(np.exp(-sign * limit)), "hours": b - a0 + 1,
+                                    "judged_as": "PM2.5 and PM10 together"},
+                                   ref25[:, s], parameter=""))
     return found
