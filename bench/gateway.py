@@ -272,7 +272,8 @@ def main() -> None:
         figures[gateways] = f
         print(f"sustained, {gateways} gateway process(es): {f['acked_per_s']:8.0f} ACKed packets/s "
               f"({f['acked_per_s'] * len(FACTORS):,.0f} values/s), {f['durable_per_s']:8.0f} packets/s committed "
-              f"to PostgreSQL; ACK p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms")
+              f"to PostgreSQL; ACK p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms; "
+              f"load average {os.getloadavg()[0]:.1f}")
     print(f"ratio 2 gateway processes / 1 (baseline): {figures[2]['acked_per_s'] / figures[1]['acked_per_s']:.2f}")
 
     register(db_url, "D3", opts.devices)
@@ -283,7 +284,7 @@ def main() -> None:
             achieved, latencies = await fixed_rate(fleet, opts.rate, opts.seconds)
             print(f"offered {opts.rate:,.0f} packets/s for {opts.seconds:.0f} s: achieved "
                   f"{achieved:,.0f}/s; ACK p50 {pct(latencies, 50):.1f} ms, "
-                  f"p99 {pct(latencies, 99):.1f} ms (from the due time)")
+                  f"p99 {pct(latencies, 99):.1f} ms (from the due time); load average {os.getloadavg()[0]:.1f}")
             opened, held, acks = await hold(services.port, opts.hold, fleet[:20], 5.0)
             print(f"connections: {opened:,} idle opened, {held:,} still open after 5 s (plus {len(fleet)} "
                   f"logged in); meanwhile 20 devices got {acks / 5:,.0f} ACKs/s")

@@ -191,5 +191,6 @@ async def run_writer(nats_url: str, database_url: str, *, stream: str = DEFAULT_
             conn = await _commit(conn, database_url, msgs, local_tz)
     finally:
         fetcher.cancel()
+        await asyncio.gather(fetcher, return_exceptions=True)  # before the connection it fetches on closes
         conn.close()
         await nc.close()  # unacked messages are redelivered to the next writer; nothing to drain
