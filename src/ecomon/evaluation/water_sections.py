@@ -3,7 +3,8 @@
 The section's monthly value of each item is the mean of its valid observations in the month (the 2011 method
 evaluates the period mean); the class is the worst item class (single-factor method), compliance compares it
 with the section's target class, and main pollutants are the items worse than class III ranked by class and
-exceedance multiple. The SQL is returned as text so both the synchronous CLI and the async API can run it.
+exceedance multiple. Sections name their river or lake (`attrs.water_body`) and basin (`attrs.basin`) in the
+registry; `evaluation.water_bodies` rates those from the section rows. The SQL is returned as text so both the synchronous CLI and the async API can run it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from ecomon.standards import water
 from ecomon.standards.cli_env import TARGET_WORDS
 from ecomon.standards.water_tables import HJ212_CODES, LAKE, RIVER
 
-COLUMNS = ("site_id", "code", "name_zh", "region_code", "waterbody", "target_class", "parameter_code", "value", "n")
+COLUMNS = ("site_id", "code", "name_zh", "region_code", "waterbody", "target_class", "water_body", "basin",
+           "parameter_code", "value", "n")
+TROPHIC_CODES: dict[str, tuple[str, float]] = {"x04001": ("chla", 1.0), "x04002": ("SD", 1.0)}
+"""Registry codes of the trophic-state inputs without an HJ 212 code (chlorophyll a µg/L = mg/m³; Secchi depth m)."""
+ITEM_CODES = {**HJ212_CODES, **TROPHIC_CODES}
 
 
 def month_query(month: dt.date, tz: str, scope_sql: str, scope_args: list[object]) -> tuple[str, list[object]]:
@@ -26,14 +31,15 @@ def month_query(month: dt.date, tz: str, scope_sql: str, scope_args: list[object
         SELECT s.id, s.code, s.name_zh, s.region_code,
                CASE WHEN s.attrs->>'waterbody' IN ('lake', 'reservoir') OR s.site_type ~* '(lake|reservoir|湖|库)'
                     THEN '{LAKE}' ELSE '{RIVER}' END,
-               s.target_class, se.parameter_code, avg(o.value), count(o.value)::integer
+               s.target_class, s.attrs->>'water_body', s.attrs->>'basin', se.parameter_code, avg(o.value),
+               count(o.value)::integer
         FROM site s JOIN series se ON se.site_id = s.id JOIN observation o ON o.series_id = se.id
         WHERE s.element = 'water' AND se.parameter_code = ANY(%s) AND o.value IS NOT NULL
           AND o.qc_flag NOT IN (4, 9) AND o.t >= %s AND o.t < %s AND {scope_sql}
-        GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
     following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     bounds = [dt.datetime.combine(d, dt.time(), _zone(tz)) for d in (month, following)]
-    return sql, [list(HJ212_CODES), *bounds, *scope_args]
+    return sql, [list(ITEM_CODES), *bounds, *scope_args]
 
 
 def _zone(tz: str) -> dt.tzinfo:
@@ -49,10 +55,10 @@ def classify_sections(rows: list[tuple]) -> pl.DataFrame:
     if not long.height:
         return pl.DataFrame(schema={"code": pl.Utf8, "name_zh": pl.Utf8, "class": pl.Utf8})
     long = long.with_columns(
-        item=pl.col("parameter_code").replace_strict({c: i for c, (i, _) in HJ212_CODES.items()}),
-        value=pl.col("value") * pl.col("parameter_code").replace_strict({c: f for c, (_, f) in HJ212_CODES.items()}),
+        item=pl.col("parameter_code").replace_strict({c: i for c, (i, _) in ITEM_CODES.items()}),
+        value=pl.col("value") * pl.col("parameter_code").replace_strict({c: f for c, (_, f) in ITEM_CODES.items()}),
     )
-    keys = ["site_id", "code", "name_zh", "region_code", "waterbody", "target_class"]
+    keys = ["site_id", "code", "name_zh", "region_code", "waterbody", "target_class", "water_body", "basin"]
     wide = long.pivot(on="item", index=keys, values="value", aggregate_function="mean").sort("code")
     samples = long.group_by("site_id").agg(pl.col("n").max().alias("samples"))
     wide = wide.join(samples, on="site_id", how="left")

@@ -1,5 +1,6 @@
 """地表水水质月报: every section's class for the month, its target, compliance and main pollutants
-(GB 3838-2002, 环办〔2011〕22号), with the monthly means of the items that usually decide the class."""
+(GB 3838-2002, 环办〔2011〕22号), with the monthly means of the items that usually decide the class; then the
+status of rivers and basins (section-proportion method) and the class and trophic state of lakes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 
 import polars as pl
 
-from ecomon.evaluation import water_sections
+from ecomon.evaluation import water_bodies, water_sections
 from ecomon.reports.model import Column, Report, Scopes, Table
 from ecomon.web.i18n.reports import t
 
@@ -34,5 +35,29 @@ def build(month: dt.date, results: dict[str, list[tuple]], lang: str = "zh") -> 
     ]
     return Report(
         kind=KIND, title=t("report.water.title", lang), subtitle=f"{t('report.month', lang)}：{month:%Y年%m月}",
-        tables=(Table(t("report.table.sections", lang), columns, rows),),
-        footnotes=(t("note.water", lang), t("unit.water", lang)), filename=f"water-monthly-{month:%Y-%m}")
+        tables=(Table(t("report.table.sections", lang), columns, rows), _rivers(sections, lang),
+                _lakes(sections, lang)),
+        footnotes=(t("note.water", lang), t("unit.water", lang), t("note.water_bodies", lang)),
+        filename=f"water-monthly-{month:%Y-%m}")
+
+
+def _rivers(sections: pl.DataFrame, lang: str) -> Table:
+    rows = [{**r, "level": t(f"water.level.{r['level']}", lang), "method": t(f"water.method.{r['method']}", lang)}
+            for r in water_bodies.river_status(sections).to_dicts()]
+    columns = [
+        Column("level", t("col.water_level", lang), width=8), Column("name", t("col.water_name", lang), width=16),
+        Column("sections", t("col.sections", lang), decimals=0), Column("method", t("col.method", lang), width=14),
+        Column("share_good", t("col.share_good", lang), "%", decimals=1),
+        Column("share_inferior", t("col.share_inferior", lang), "%", decimals=1),
+        Column("status", t("col.status", lang), width=9),
+    ]
+    return Table(t("report.table.rivers", lang), columns, rows)
+
+
+def _lakes(sections: pl.DataFrame, lang: str) -> Table:
+    columns = [
+        Column("name", t("col.lake", lang), width=16), Column("points", t("col.points", lang), decimals=0),
+        Column("class", t("col.class", lang), width=8), Column("status", t("col.status", lang), width=9),
+        Column("tli", "TLI(Σ)", decimals=1), Column("trophic", t("col.trophic", lang), width=12),
+    ]
+    return Table(t("report.table.lakes", lang), columns, water_bodies.lake_state(sections).to_dicts())

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecomon.config import get_settings
-from ecomon.evaluation import sources, water_sections
+from ecomon.evaluation import gamma_stations, noise_zones, sources, water_bodies, water_sections
 from ecomon.evaluation.inputs import local_midnight
 from ecomon.reports import catalogue
 from ecomon.reports.fetch import run_async
@@ -210,6 +210,19 @@ async def water_classes(q: Annotated[MonthQuery, Query()], principal: Caller, co
     return {"meta": {"month": q.month, "found": len(rows)}, "results": rows}
 
 
+@router.get("/water/bodies", summary="河流流域水质状况与湖库营养状态 / rivers, basins and lakes of a month")
+async def water_body_status(q: Annotated[MonthQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    """Rivers and basins by the section-proportion method (环办〔2011〕22号) and lakes with TLI(Σ), from the
+    sections the caller may see."""
+    scopes = scopes_for(principal)
+    sql, args = water_sections.month_query(_month(q.month), get_settings().timezone, *scopes.sites)
+    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
+    sections = water_sections.classify_sections(await cur.fetchall())
+    rivers, lakes = water_bodies.river_status(sections).to_dicts(), water_bodies.lake_state(sections).to_dicts()
+    return {"meta": {"month": q.month, "rivers": len(rivers), "lakes": len(lakes)},
+            "rivers": rivers, "lakes": lakes}
+
+
 class RangeQuery(Strict):
     date_from: Day = Field(alias="from")
     date_to: Day = Field(alias="to")
@@ -239,6 +252,38 @@ async def emission_loads(q: Annotated[RangeQuery, Query()], principal: Caller, c
     sql, args = sources.load_query(q.date_from, q.date_to, get_settings().timezone, *series_condition(principal, "se"))
     cur = await conn.execute(sql, args)  # type: ignore[arg-type]
     rows = sources.emission_loads(await cur.fetchall()).to_dicts()
+    return {"meta": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat(), "found": len(rows)},
+            "results": rows}
+
+
+class NoiseQuery(RangeQuery):
+    detail: bool = False
+
+
+@router.get("/noise/zones", summary="功能区声环境达标 / functional-zone noise compliance (GB 3096-2008)")
+async def noise_compliance(q: Annotated[NoiseQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    """Per station the day and night compliance rates over complete periods; with detail=true also every
+    station-day-period (Leq, hours, limit, exceedance)."""
+    _source_range(q)
+    sql, args = noise_zones.hourly_query(q.date_from, q.date_to, get_settings().timezone,
+                                         *scopes_for(principal).sites)
+    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
+    levels = noise_zones.period_levels(await cur.fetchall())
+    stations = noise_zones.compliance(levels).to_dicts() if levels.height else []
+    answer: dict = {"meta": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat(), "found": len(stations)},
+                    "results": stations}
+    if q.detail:
+        answer["periods"] = levels.to_dicts()
+    return answer
+
+
+@router.get("/radiation/gamma", summary="环境γ辐射剂量率 / gamma dose rate against baseline and background")
+async def gamma_dose_rates(q: Annotated[RangeQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    _source_range(q)
+    sql, args = gamma_stations.hourly_query(q.date_from, q.date_to, get_settings().timezone,
+                                            *scopes_for(principal).sites)
+    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
+    rows = gamma_stations.station_summary(await cur.fetchall()).to_dicts()
     return {"meta": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat(), "found": len(rows)},
             "results": rows}
 

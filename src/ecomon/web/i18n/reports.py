@@ -61,6 +61,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.exceed_days": ("日均值超标天数", "Days with daily mean above limit"),
     "col.first": ("首次超标时间", "First exceedance"),
     "col.last": ("末次超标时间", "Last exceedance"),
+    "report.table.rivers": ("河流、流域水质状况", "Rivers and basins"),
+    "report.table.lakes": ("湖泊、水库水质及营养状态", "Lakes and reservoirs: quality and trophic state"),
+    "col.water_level": ("评价对象", "Level"),
+    "col.water_name": ("名称", "Name"),
+    "col.sections": ("断面数", "Sections"),
+    "col.method": ("评价方法", "Method"),
+    "col.share_good": ("Ⅰ～Ⅲ类比例", "Class I-III share"),
+    "col.share_inferior": ("劣Ⅴ类比例", "Worse than V share"),
+    "col.lake": ("湖库", "Lake or reservoir"),
+    "col.points": ("点位数", "Points"),
+    "col.trophic": ("营养状态", "Trophic state"),
+    "water.level.water_body": ("河流", "River"),
+    "water.level.basin": ("流域", "Basin"),
+    "water.method.proportion": ("断面水质类别比例法", "Section-class proportion"),
+    "water.method.mean": ("断面均值法", "Mean of sections"),
+    "note.water_bodies": (
+        ("河流、流域：断面数≥5 时按断面水质类别比例法，<5 时按各断面指标均值评价（环办〔2011〕22号）；湖库按各点位均值评价，"
+        "营养状态按综合营养状态指数 TLI(Σ)（总站生字〔2001〕090号，叶绿素 a、总磷、总氮、透明度、高锰酸盐指数）。"),
+        ("Rivers and basins: section-class proportion from 5 sections, else the mean of the sections (2011 method); "
+        "lakes from the mean of their points; trophic state by TLI(Σ) (CNEMC 2001 No. 090: chla, TP, TN, SD, "
+        "CODMn).")),
     "report.table.loads": ("排放量与许可排放量", "Emission loads against permitted totals"),
     "col.permit_number": ("排污许可证编号", "Discharge permit No."),
     "col.whole_plant": ("全厂合计", "Whole plant"),

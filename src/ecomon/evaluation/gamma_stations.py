@@ -1,0 +1,68 @@
+"""Ambient gamma dose rate of automatic radiation stations against their own baseline and local background.
+
+Each station's baseline is the mean and standard deviation of its valid hourly readings in the `BASELINE_DAYS`
+before the period (`standards.radiation.baseline`; the national network's practice of mean + 3σ as the
+investigation level); readings of the period above it are counted. When the registry gives the published local
+natural background range (`attrs.background_low` / `attrs.background_high`, nGy/h), the period mean is judged
+against it (`standards.radiation.background_verdict`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+
+from ecomon.standards import radiation
+
+DOSE_RATE = "x02001"
+BASELINE_DAYS = 365
+
+
+def hourly_query(first: dt.date, last: dt.date, tz: str, scope_sql: str,
+                 scope_args: list[object]) -> tuple[str, list[object]]:
+    """Valid hourly dose rates of gamma stations (site alias s, scoped) from the baseline year to `last`."""
+    zone = ZoneInfo(tz)
+    start = dt.datetime.combine(first, dt.time(), zone)
+    lo = start - dt.timedelta(days=BASELINE_DAYS)
+    hi = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
+    sql = f"""
+        SELECT s.id, s.code, s.name_zh, s.region_code, (s.attrs->>'background_low')::float,
+               (s.attrs->>'background_high')::float, o.t >= %s, o.value
+        FROM site s JOIN series se ON se.site_id = s.id JOIN observation o ON o.series_id = se.id
+        WHERE s.element = 'radiation' AND s.site_type = 'gamma' AND se.interval_kind = 'hour'
+          AND se.parameter_code = %s AND o.value IS NOT NULL AND o.qc_flag NOT IN (4, 9)
+          AND o.t >= %s AND o.t < %s AND {scope_sql}"""
+    return sql, [start, DOSE_RATE, lo, hi, *scope_args]
+
+
+def station_summary(rows: list[tuple], k: float = radiation.DEFAULT_SIGMA_MULTIPLE) -> pl.DataFrame:
+    """Per station: readings, mean/min/max in the period, baseline (mean, sd, n), investigation level, readings
+    above it, and the verdict against the local background range when known."""
+    frame = pl.DataFrame(rows, schema={"site_id": pl.Int64, "code": pl.Utf8, "name_zh": pl.Utf8,
+                                       "region_code": pl.Utf8, "low": pl.Float64, "high": pl.Float64,
+                                       "in_period": pl.Boolean, "value": pl.Float64}, orient="row")
+    result = []
+    for (site_id, code, name, region, low, high), group in frame.group_by(
+            ["site_id", "code", "name_zh", "region_code", "low", "high"], maintain_order=True):
+        period = group.filter(pl.col("in_period"))["value"].to_numpy()
+        if not period.size:
+            continue
+        history = group.filter(~pl.col("in_period"))["value"].to_numpy()
+        base = radiation.baseline(history) if history.size >= 2 else None
+        level = base.investigation_level(k) if base else None
+        mean = float(period.mean())
+        verdict = (str(radiation.background_verdict(np.array([mean]), low, high)[0])
+                   if low is not None and high is not None else None)
+        result.append({
+            "site_id": site_id, "code": code, "name_zh": name, "region_code": region, "readings": int(period.size),
+            "mean": round(mean, 1), "min": float(period.min()), "max": float(period.max()),
+            "baseline_mean": round(base.mean, 1) if base else None, "baseline_sd": round(base.sd, 2) if base else None,
+            "baseline_readings": base.count if base else 0,
+            "investigation_level": round(level, 1) if level is not None else None,
+            "above_investigation": int(np.count_nonzero(period > level)) if level is not None else None,
+            "background_low": low, "background_high": high, "background_verdict": verdict,
+        })
+    return pl.DataFrame(result, infer_schema_length=None).sort("code") if result else pl.DataFrame()
