@@ -35,11 +35,15 @@ from ecomon.web.auth.scope import outlet_condition, release_condition, series_co
 
 router = APIRouter(tags=["observations"])
 
-_UNIT = "coalesce((SELECT pu.unit FROM parameter_unit pu WHERE pu.code = se.parameter_code AND pu.element = s.element), " \
-        "(SELECT p.unit FROM parameter p WHERE p.code = se.parameter_code))"
+# The unit of a series: the element-specific unit if the parameter has one (parameter_unit), else its own. Joined,
+# not looked up by subqueries per row (3-5x faster for the 6,000 rows of 1,000 sites, bench/query.py).
+_UNIT_JOINS = """JOIN parameter p_ ON p_.code = se.parameter_code
+                 LEFT JOIN parameter_unit pu_ ON pu_.code = se.parameter_code AND pu_.element = s.element"""
+_UNIT = "coalesce(pu_.unit, p_.unit)"
 _LATEST = f"""SELECT s.id AS site_id, s.code AS site_code, se.id AS series_id, se.parameter_code, se.interval_kind,
                      {_UNIT} AS unit, lv.t, lv.value, lv.data_flag, lv.qc_flag, lv.review_state
-              FROM latest_value lv JOIN series se ON se.id = lv.series_id JOIN site s ON s.id = se.site_id"""
+              FROM latest_value lv JOIN series se ON se.id = lv.series_id JOIN site s ON s.id = se.site_id
+              {_UNIT_JOINS}"""
 LATEST_COLUMNS = ("site_id", "site_code", "series_id", "parameter_code", "interval_kind", "unit", "t", "value",
                   "data_flag", "qc_flag", "review_state", "review_label")
 
@@ -96,17 +100,20 @@ async def site_observations(site: str, q: Annotated[SeriesQuery, Query()],
     scope, scope_args = series_condition(principal, "se")
     released, released_args = release_condition(principal, "o")
     page = await fetch_page(
+        # The series id is resolved first (a site has at most one series per parameter and interval), so each
+        # monthly partition's primary key returns its rows in time order: an ordered Append, no sort.
         conn, f"""SELECT o.t, o.value, o.data_flag, o.qc_flag, o.review_state, o.version, o.channel
-                  FROM observation o JOIN series se ON se.id = o.series_id
-                  WHERE se.site_id = %s AND se.parameter_code = %s AND se.interval_kind = %s
-                    AND {where} AND {scope} AND {released} ORDER BY o.t""",
-        [row["id"], code, q.interval, *args, *scope_args, *released_args], q)
+                  FROM observation o
+                  WHERE o.series_id = (SELECT se.id FROM series se WHERE se.site_id = %s AND se.parameter_code = %s
+                                         AND se.interval_kind = %s AND {scope})
+                    AND {where} AND {released} ORDER BY o.t""",
+        [row["id"], code, q.interval, *scope_args, *args, *released_args], q)
     label_review(page["results"])
     if q.format == "csv":
         return csv_response(page["results"], SERIES_COLUMNS,  # type: ignore[return-value]
                             f"{row['code']}-{code}-{q.interval}-p{q.page}.csv")
     unit = await (await conn.execute(
-        f"SELECT {_UNIT} FROM (SELECT %s::text AS parameter_code) se, site s WHERE s.id = %s",
+        f"SELECT {_UNIT} FROM (SELECT %s::text AS parameter_code) se CROSS JOIN site s {_UNIT_JOINS} WHERE s.id = %s",
         (code, row["id"]))).fetchone()
     page["meta"] |= {"site": row["code"], "parameter": code, "interval": q.interval, "unit": unit[0]}
     return page
