@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from ecomon.evaluation import sources
-from tests.evaluation.test_reports import report
+from ecomon.reports.render import render
+from tests.evaluation.test_reports import report, sheet
 
 
 def _hours(db, outlet: int, code: str, day: str, values: list[tuple[float, str]]) -> None:
@@ -65,6 +66,9 @@ def test_loads_sum_valid_pairs_and_compare_the_year_with_the_permits(db, plant):
     loads = built.tables[1]
     assert [r["outlet"] for r in loads.rows] == ["DA001 锅炉排口", "全厂合计", "DW001 总排口"]
     assert loads.rows[0]["permit_exceeded"] == "超许可排放量" and loads.rows[0]["permit_share"] == pytest.approx(169.2)
+    assert "全厂合计" in render(built, "html").decode()
+    cells = [c for row in sheet(render(built, "xlsx")) for c in row]
+    assert "91110105MA01LQAD9X001P" in cells and "169.2" in cells
 
 
 def test_loads_api_checks_the_range(api):

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from ecomon.evaluation import water_bodies, water_sections
+from ecomon.reports.render import render
 from tests.evaluation.test_reports import report
 
 
@@ -71,6 +72,8 @@ def test_monthly_water_report_holds_rivers_and_lakes(db, month):
     assert [(r["level"], r["name"], r["method"]) for r in rivers.rows][:2] == [
         ("河流", "清河", "断面水质类别比例法"), ("河流", "小河", "断面均值法")]
     assert lakes.rows[0]["trophic"] == "中营养"
+    html = render(built, "html").decode()
+    assert "海河流域" in html and "轻度污染" in html and "48.0" in html
 
 
 def test_water_bodies_api(api):
