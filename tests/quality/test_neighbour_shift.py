@@ -84,3 +84,19 @@ def test_one_particle_fraction_lower_is_not_a_joint_shift(spring_pm, coords):
 def test_the_clean_spring_raises_no_joint_shift(spring_pm, coords):
     refs = {p: neighbour_median(pan, coords) for p, pan in spring_pm.items()}
     assert not detect_particle_shift(spring_pm["PM2.5"], spring_pm["PM10"], refs["PM2.5"], refs["PM10"])
+
+
+def test_a_departure_dipping_under_its_limit_for_a_few_hours_is_one_episode():
+    from ecomon.quality.detectors.neighbour_shift import _episodes
+    signed_z = np.r_[np.zeros(800), np.full(400, 0.5)]  # one step at row 800, crossed at 1000 and again at 1100
+    crossings = (np.array([1000, 1100]), np.array([1090, 1199]))
+    [(onset, first, end)] = _episodes(crossings, signed_z, 240, 30)
+    assert onset <= 800 and (first, end) == (1000, 1199)
+
+
+def test_separate_departures_stay_separate_episodes():
+    from ecomon.quality.detectors.neighbour_shift import _episodes
+    signed_z = np.r_[np.zeros(800), np.full(200, 0.5), np.zeros(600), np.full(400, 0.5)]
+    crossings = (np.array([900, 1700]), np.array([999, 1999]))
+    first, second = _episodes(crossings, signed_z, 240, 30)
+    assert first[2] == 999 and second[0] > first[2] and second[1:] == (1700, 1999)
