@@ -106,7 +106,7 @@ def _minus(end: float | None, start: float | None) -> float | None:
 
 
 def audit_cost(conn: psycopg.Connection, frame: pl.DataFrame, chunk: int) -> float:
-    """Seconds the per-batch audit of migration 0005 (digest over every written row) adds to COPYing `frame`.
+    """Seconds the per-batch audit (trigger function of migration 0009: digest over every written row) adds to COPYing `frame`.
 
     The same rows are COPYed, in import-sized batches, into two plain tables shaped like `observation`, one of
     them carrying the audit trigger function; the difference is the audit's own cost (rolled back afterwards).
@@ -167,7 +167,7 @@ def main() -> None:
     n = frame.height
     print(f"raw COPY   {'':>9} {'':>5} {n:>10,} values  {limit_seconds:6.1f} s  {'':>9} {'':>6}  "
           f"{n / limit_seconds:>9,.0f} values/s  (table without indexes, the limit)")
-    print(f"audit      per-batch digest of migration 0005 over the same rows: {audit_seconds:.1f} s")
+    print(f"audit      per-batch digest (migration 0009) over the same rows: {audit_seconds:.1f} s")
     print(f"ratio      import / raw COPY = {limit_seconds / seconds:.0%}  (target >= 50 %); "
           f"import / (raw COPY + audit digest) = {(limit_seconds + audit_seconds) / seconds:.0%}")
     if cpu_seconds and limit_cpu:
