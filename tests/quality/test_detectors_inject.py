@@ -215,6 +215,19 @@ def test_gaps_at_high_values_during_a_network_outage_are_not_selection(april, co
     assert not alarms(changed, coords, "gaps_at_high")
 
 
+def test_gaps_at_high_values_when_the_whole_station_is_down_are_an_outage(april, coords):
+    """A logger or link outage drops every parameter of the station; selection drops only the high one."""
+    ref = neighbour_median(april["PM10"], coords)
+    s = april["PM10"].stations.index("Aotizhongxin")
+    top = np.argsort(np.where(np.isnan(ref[:, s]), -np.inf, ref[:, s]))[-30:][::3]
+    def station_down(values):
+        for v in values.values():
+            v[top, s] = np.nan
+    changed = edit(april, None, station_down)
+    assert not hits(alarms(changed, coords, "gaps_at_high"), "Aotizhongxin", april["PM10"].times, 0,
+                    april["PM10"].times.size - 1)
+
+
 def test_a_frozen_series_is_not_reported_as_smoothed(april, coords):
     s = april["PM2.5"].stations.index("Changping")
     changed = edit(april, "PM2.5", lambda v: v.__setitem__((slice(300, 360), s), 80.0))

@@ -67,6 +67,7 @@ def detect_hourly(frame: pl.DataFrame, coords: Mapping[str, tuple[float, float]]
             raise ValueError(f"no coordinates for station(s) {', '.join(unknown)}")
         refs = {p: neighbour_median(panel, coords) for p, panel in panels.items()}
     events: list[AlarmEvent] = []
+    gone = {p: np.isnan(panel.values) for p, panel in panels.items()}
     for p, panel in panels.items():
         ref = refs.get(p)
         events += detect_flat(panel)
@@ -74,7 +75,8 @@ def detect_hourly(frame: pl.DataFrame, coords: Mapping[str, tuple[float, float]]
         events += detect_parked(panel)
         events += detect_clamp(panel, ref)
         events += detect_copy(panel)
-        events += detect_gaps_at_high(panel, ref)
+        others = [g for q, g in gone.items() if q != p]
+        events += detect_gaps_at_high(panel, ref, station_outage=np.all(others, axis=0) if others else None)
         if ref is not None and p == "O3" and "NO2" in panels:
             ox = total_oxidant(panel, panels["NO2"])
             events += [replace(e, evidence={**e.evidence, "judged_as": "Ox = O3 + NO2"})

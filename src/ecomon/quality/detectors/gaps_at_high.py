@@ -3,7 +3,9 @@
 Statistic per station-month: lift = P(missing | high) / P(missing | not high), where "high" means the
 neighbours' median (or, without neighbours, the station's own previous present value) is above the panel's
 90th percentile. Only short gaps count (≤ 6 h; long outages are equipment failures, not selection), and not
-hours when `shared_stations` other stations are missing too (a network or feed outage). Threshold:
+hours when `shared_stations` other stations are missing too (a network or feed outage), nor hours when every
+other parameter of the station is missing too (`station_outage`: a logger or link outage drops the whole record,
+selection drops the high parameter; on Beijing 7 of 15 natural alarms were such outages). Threshold:
 lift > 4 with ≥ 5 missing high hours (fact-sheet D15 starts at 3; 4 after the Beijing natural rate), and the
 count unlikely by chance: binomial tail P(≥ k of the n high hours missing | the month's other-hour gap rate)
 < `p_value` (a handful of gaps in a gap-prone month is not selection).
@@ -32,13 +34,16 @@ def _last_present(col: np.ndarray) -> np.ndarray:
 def detect_gaps_at_high(panel: Panel, reference: np.ndarray | None = None, lift: float = DEFAULTS["lift"],
                         min_hours: int = DEFAULTS["min_hours"], high_quantile: float = DEFAULTS["high_quantile"],
                         max_gap: int = DEFAULTS["max_gap"], p_value: float = DEFAULTS["p_value"],
-                        shared_stations: int = DEFAULTS["shared_stations"]) -> list[AlarmEvent]:
+                        shared_stations: int = DEFAULTS["shared_stations"],
+                        station_outage: np.ndarray | None = None) -> list[AlarmEvent]:
     """Station-months whose short gaps fall on high-pollution hours far more often than elsewhere."""
     x = panel.values
     month = (panel.times + 8 * HOUR).astype("datetime64[M]")
     found = []
     gone = np.isnan(x)
     network_gap = (gone.sum(axis=1, keepdims=True) - gone) >= shared_stations  # a feed outage, not selection
+    if station_outage is not None:
+        network_gap |= station_outage
     for s in range(x.shape[1]):
         col = x[:, s]
         context = reference[:, s] if reference is not None else _last_present(col)
