@@ -66,10 +66,11 @@ def parameter_codes(conn: psycopg.Connection, rules: RuleSet) -> dict[str, str]:
 
 
 def _claim(conn: psycopg.Connection, limit: int) -> pl.DataFrame:
-    """Oldest days first, all series of a day together: a batch then reads a short span of each place once."""
+    """Newest days first, so a history backlog never delays the real-time data; all series of a day together,
+    so a batch reads a short span of each place once."""
     rows = conn.execute(
         """DELETE FROM qc_pending WHERE (series_id, day) IN (
-               SELECT series_id, day FROM qc_pending ORDER BY day, series_id LIMIT %s FOR UPDATE SKIP LOCKED)
+               SELECT series_id, day FROM qc_pending ORDER BY day DESC, series_id LIMIT %s FOR UPDATE SKIP LOCKED)
            RETURNING series_id, day""", (limit,)).fetchall()
     return pl.DataFrame(rows, schema={"series_id": pl.Int32, "day": pl.Date}, orient="row")
 

@@ -7,18 +7,29 @@
   var chart = echarts.init(el);
   var QC_COLOURS = { 3: "#F28A1B", 4: "#D7263D" };
 
+  // The nominal spacing of each interval kind, to break the line where data are missing.
+  var STEP_MS = { raw: 60000, minute: 60000, hour: 3600000, day: 86400000 };
+  // Without a start date the chart shows this much before the newest value (not the whole history).
+  var RECENT_MS = { raw: 86400000, minute: 86400000, hour: 7 * 86400000, day: 365 * 86400000 };
+
   function draw(rows, interval, unit, labels) {
-    var points = rows.map(function (r) {
+    var points = [];
+    var step = STEP_MS[interval] || STEP_MS.hour;
+    rows.forEach(function (r, i) {
       var qc = r.qc_flag;
-      return { value: [r.t, r.value], qc: qc, review: r.review_label || "",
-               itemStyle: QC_COLOURS[qc] ? { color: QC_COLOURS[qc] } : undefined,
-               symbolSize: QC_COLOURS[qc] ? 8 : 3 };
+      if (i > 0 && Date.parse(r.t) - Date.parse(rows[i - 1].t) > 3 * step) {
+        points.push({ value: [r.t, null] });   // a gap: no line drawn across missing data
+      }
+      points.push({ value: [r.t, r.value], qc: qc, review: r.review_label || "",
+                    itemStyle: QC_COLOURS[qc] ? { color: QC_COLOURS[qc] } : undefined,
+                    symbolSize: QC_COLOURS[qc] ? 8 : 3 });
     });
     chart.setOption({
       animation: false,
       title: rows.length ? undefined : { text: labels.empty, left: "center", top: "middle", textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis", formatter: function (items) {
         var p = items[0].data;
+        if (p.value[1] === null) { return ""; }
         var extra = p.qc === 3 ? " (" + labels.suspect + ")" : p.qc === 4 ? " (" + labels.fail + ")" : "";
         if (p.review === "preliminary") { extra += " (" + labels.preliminary + ")"; }
         var when = new Date(p.value[0]).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
@@ -61,7 +72,15 @@
           }
           return body;
         })
-        .then(function (body) { draw(body.results || [], interval, (body.meta || {}).unit, labels); });
+        .then(function (body) {
+          var rows = body.results || [];
+          if (!form.elements.from.value && rows.length) {
+            var newest = Date.parse(rows[rows.length - 1].t);
+            var span = RECENT_MS[interval] || RECENT_MS.hour;
+            rows = rows.filter(function (r) { return Date.parse(r.t) >= newest - span; });
+          }
+          draw(rows, interval, (body.meta || {}).unit, labels);
+        });
     };
     form.addEventListener("submit", function (e) { e.preventDefault(); load(); });
     form.addEventListener("change", load);
