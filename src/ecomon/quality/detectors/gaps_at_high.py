@@ -5,7 +5,7 @@ neighbours' median (or, without neighbours, the station's own previous present v
 90th percentile. Only short gaps count (≤ 6 h; long outages are equipment failures, not selection), and not
 hours when `shared_stations` other stations are missing too (a network or feed outage), nor hours when every
 other parameter of the station is missing too (`station_outage`: a logger or link outage drops the whole record,
-selection drops the high parameter; on Beijing 7 of 15 natural alarms were such outages). Threshold:
+selection drops the high parameter; on Beijing 8 of 15 natural alarms were such outages). Threshold:
 lift > 4 with ≥ 5 missing high hours (fact-sheet D15 starts at 3; 4 after the Beijing natural rate), and the
 count unlikely by chance: binomial tail P(≥ k of the n high hours missing | the month's other-hour gap rate)
 < `p_value` (a handful of gaps in a gap-prone month is not selection).
