@@ -192,3 +192,18 @@ def test_a_non_staff_account_is_told_instead_of_looping(console_url: str) -> Non
                                                        "password": "public-password-12"}).status_code == 200
         page = client.get("/console", follow_redirects=True)
         assert page.url.path == "/console/login" and 'data-testid="not-staff"' in page.text
+
+
+def test_alarm_list_names_the_parameter(console_url: str, sessions) -> None:
+    import psycopg
+
+    with psycopg.connect(console_url) as conn:
+        conn.execute(
+            """INSERT INTO alarm_event (detector, site_id, parameter_code, t_start, t_end, score, evidence)
+               SELECT 'flat', id, 'a21004', '2015-01-01T00:00Z', '2015-01-02T00:00Z', 0.9, '{}' FROM site
+               WHERE code = 'Dongsi' ON CONFLICT DO NOTHING""")
+    html = sessions["admin"].client.get("/console/alarms").text
+    row = next(r for r in html.split("<tr>") if "a21004" in r)
+    assert "二氧化氮" in row
+    english = sessions["admin"].client.get("/console/alarms?lang=en").text
+    assert "nitrogen dioxide" in next(r for r in english.split("<tr>") if "a21004" in r)

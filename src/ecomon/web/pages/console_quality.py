@@ -39,9 +39,12 @@ async def alarms_page(request: Request, principal: ConsoleUser, conn: Connection
                       page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1) -> HTMLResponse:
     found = await alarms_api.list_alarms(alarms_api.AlarmQuery(status=status, limit=50, page=page_no),
                                          principal, conn)
+    codes = sorted({a["parameter_code"] for a in found["results"] if a.get("parameter_code")})
+    column = "name_zh" if language(request) == "zh" else "name_en"
+    cur = await conn.execute(f"SELECT code, {column} FROM parameter WHERE code = ANY(%s)", (codes,))
     return page(request, principal, "console/alarms.html", {
         "alarms": found["results"], "found": found["meta"]["found"], "status": status, "page_no": page_no,
-        "can_judge": principal.role in VERDICT_ROLES})
+        "can_judge": principal.role in VERDICT_ROLES, "parameter_names": dict(await cur.fetchall())})
 
 
 @router.get("/reports", response_class=HTMLResponse)
