@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export ECOMON_HOME="$PWD/var/external"
 ./.venv/bin/ecomon engines start
-trap './.venv/bin/ecomon engines stop' EXIT
+# With the URLs set the engines count as external and `engines stop` would leave them running: unset them.
+trap 'env -u ECOMON_DATABASE_URL -u ECOMON_NATS_URL ./.venv/bin/ecomon engines stop' EXIT
 export ECOMON_DATABASE_URL="$(./.venv/bin/ecomon engines url postgres)"
 export ECOMON_NATS_URL="$(./.venv/bin/ecomon engines url nats)"
 # A representative set of every engine path (import and aggregates, query API, HJ 212 through JetStream, QC and
