@@ -21,6 +21,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -150,14 +151,12 @@ class Pace:
             await asyncio.sleep(delay)
 
 
-class Feed:
+class Feed(Protocol):
     """Values of one device: per minute and per hour (None when the source has nothing for that time)."""
 
-    def minute(self, when: datetime) -> dict[str, float] | None:
-        raise NotImplementedError
+    def minute(self, when: datetime) -> dict[str, float] | None: ...
 
-    def hour(self, start: datetime) -> dict[str, float] | None:
-        raise NotImplementedError
+    def hour(self, start: datetime) -> dict[str, float] | None: ...
 
 
 class SyntheticFeed(Feed):

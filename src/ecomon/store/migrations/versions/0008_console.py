@@ -20,4 +20,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("ecomon migrations are forward-only; restore a backup to go back")
+    raise RuntimeError("ecomon migrations are forward-only; restore a backup to go back")
