@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 
 from ecomon.web.pages.assets import NODE_MODULES
 from tests.console.console_world import PASSWORD
+from tests.live_server import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -37,24 +36,8 @@ UPLOAD = ("site,parameter,t,value\n"
 
 @pytest.fixture(scope="module")
 def base_url(console_url: str) -> Iterator[str]:
-    import uvicorn
-
-    from ecomon.web.app import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(console_url), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "web server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with live_server(console_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +12,7 @@ from web_portal_data import portal_db  # noqa: F401  (fixture)
 
 from ecomon.standards.aqi_tables import LEVELS
 from ecomon.web.pages.assets import NODE_MODULES
+from tests.live_server import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,23 +29,8 @@ pytestmark = [pytest.mark.engines, pytest.mark.skipif(bool(_MISSING), reason=_MI
 
 @pytest.fixture(scope="module")
 def base_url(portal_db: str) -> Iterator[str]:  # noqa: F811
-    import uvicorn
-
-    from ecomon.web.app import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(portal_db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "web server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with live_server(portal_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
