@@ -1,0 +1,23 @@
+"""Stored soil, noise and radiation evaluation results.
+
+Revision ID: 0013
+Revises: 0012
+"""Stored soil, noise and radiation evaluation results.
+
+from pathlib import Path
+
+from alembic import op
+
+revision = "0013"
+down_revision = "0012"
+SQL = Path(__file__).with_suffix(".sql")
+
+
+def upgrade() -> None:
+    sql = SQL.read_text()
+    if any(line.strip() and not line.strip().startswith("--") for line in sql.splitlines()):
+        op.execute(sql)
+
+
+def downgrade() -> None:
+    raise RuntimeError("ecomon migrations are forward-only; restore a backup to go back")

@@ -1,0 +1,1 @@
+-- Stored soil, noise and radiation evaluation results (slot; empty until used)

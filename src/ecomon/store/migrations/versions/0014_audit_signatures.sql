@@ -1,0 +1,1 @@
+-- Signed audit checkpoints and observation digest verification (slot; empty until used)
