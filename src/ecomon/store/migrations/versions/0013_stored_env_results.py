@@ -2,7 +2,7 @@
 
 Revision ID: 0013
 Revises: 0012
-"""Stored soil, noise and radiation evaluation results.
+"""
 
 from pathlib import Path
 

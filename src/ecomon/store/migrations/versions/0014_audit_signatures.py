@@ -2,7 +2,7 @@
 
 Revision ID: 0014
 Revises: 0013
-"""Signed audit checkpoints and observation digest verification.
+"""
 
 from pathlib import Path
 
