@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import psycopg
@@ -58,7 +59,7 @@ def site_counts(conn: psycopg.Connection) -> list[SiteCount]:
 
 
 SITE_COLUMNS = ("code", "name_zh", "name_en", "element", "site_type", "control_level", "region_code", "lon", "lat",
-                "operator", "state")
+                "operator", "state", "attrs")
 
 
 def upsert_sites(conn: psycopg.Connection, rows: Iterable[dict[str, str]], user: str) -> tuple[int, int]:
@@ -73,16 +74,18 @@ def upsert_sites(conn: psycopg.Connection, rows: Iterable[dict[str, str]], user:
         before = conn.execute("SELECT id, state FROM site WHERE code = %s", (r["code"],)).fetchone()
         site_id = conn.execute(
             """INSERT INTO site (code, name_zh, name_en, element, site_type, control_level, region_code, lon, lat,
-                                 operator, state, updated_by)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                                 operator, state, updated_by, attrs)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,
+                   attrs = site.attrs || excluded.attrs,
                    element = excluded.element, site_type = excluded.site_type,
                    control_level = excluded.control_level, region_code = excluded.region_code,
                    lon = excluded.lon, lat = excluded.lat, operator = excluded.operator, state = excluded.state,
                    updated_at = now(), updated_by = excluded.updated_by
                RETURNING id""",
             (r["code"], r["name_zh"], r.get("name_en") or None, r["element"], r["site_type"], r["control_level"],
-             r["region_code"], _float(r.get("lon")), _float(r.get("lat")), r.get("operator") or None, state, user),
+             r["region_code"], _float(r.get("lon")), _float(r.get("lat")), r.get("operator") or None, state, user,
+             _attrs(r)),
         ).fetchone()[0]
         if before is None or before[1] != state:
             conn.execute(
@@ -91,6 +94,19 @@ def upsert_sites(conn: psycopg.Connection, rows: Iterable[dict[str, str]], user:
                 (site_id, state, r.get("state_since") or None, r.get("reason") or "registry file", user))
         new, updated = (new + 1, updated) if before is None else (new, updated + 1)
     return new, updated
+
+
+def _attrs(row: dict[str, str]) -> str:
+    """The optional `attrs` column: a JSON object of site attributes (zone class, land use …) merged into the
+    stored ones, so evaluations read them from the registry."""
+    text = (row.get("attrs") or "").strip() or "{}"
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"site {row.get('code')}: attrs is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"site {row.get('code')}: attrs must be a JSON object")  # noqa: TRY004 (bad file content)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _float(text: str | None) -> float | None:

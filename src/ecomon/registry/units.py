@@ -66,6 +66,10 @@ _UNITS: dict[str, tuple[str, float, float]] = {
     # electric potential, base mV
     "mV": ("electric potential", 1.0, 0.0),
     "V": ("electric potential", 1e3, 0.0),
+    # mass fraction in (dry) soil, base mg/kg (GB 15618-2018, GB 36600-2018)
+    "µg/kg": ("mass fraction (soil)", 1e-3, 0.0),
+    "mg/kg": ("mass fraction (soil)", 1.0, 0.0),
+    "g/kg": ("mass fraction (soil)", 1e3, 0.0),
     # fraction, base %
     "%": ("fraction", 1.0, 0.0),
     # units with no conversion partner: each is its own dimension
