@@ -17,7 +17,8 @@ from ecomon.standards.rulesets import AQI_RULESETS, AqiRuleSet, check_aqi_rulese
 
 console = Console()
 evaluate_app = typer.Typer(help="按国家标准评价库内数据 / evaluate stored data by the national standards "
-                                "(AQI HJ 633, assessment HJ 663 / GB 3095).", no_args_is_help=True)
+                                "(AQI HJ 633, assessment HJ 663 / GB 3095; soil, noise, radiation, water).",
+                           no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -72,6 +73,38 @@ def run_command(
         conn.commit()
     console.print(f"{first}..{last} ({rule_set}): {counts.hourly:,} hourly and {counts.daily:,} daily AQI results, "
                   f"{counts.assessments:,} assessments in {time.perf_counter() - started:.1f}s")
+
+
+@evaluate_app.command("env")
+def env_command(
+    date_from: Annotated[str | None, typer.Option("--from", help="first local day (default: first stored)")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="last local day (default: last stored)")] = None,
+    element: Annotated[list[str] | None, typer.Option(help="soil | noise | radiation | water (repeatable; "
+                                                           "default all)")] = None,
+) -> None:
+    """Soil samples (GB 15618 / GB 36600), noise periods and months (GB 3096), gamma and water months (GB 3838),
+    stored with their rule set and input coverage."""
+    from ecomon.evaluation import env_runner
+    from ecomon.store.db import connect
+
+    settings = get_settings()
+    with connect() as conn:
+        stored = env_runner.stored_range(conn, settings.timezone)
+        first = _day(date_from, "--from") or (stored[0] if stored else None)
+        last = _day(date_to, "--to") or (stored[1] if stored else None)
+        if first is None or last is None:
+            console.print("no stored soil, noise, radiation or water data: nothing to evaluate")
+            return
+        started = time.perf_counter()
+        try:
+            counts = env_runner.evaluate(conn, first, last, settings.timezone, elements=element or env_runner.ELEMENTS)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+        conn.commit()
+    written = ", ".join(f"{n:,} {name}" for name, n in counts.written.items())
+    console.print(f"{first}..{last}: {written} results in {time.perf_counter() - started:.1f}s")
+    for site_id, why in counts.skipped.items():
+        console.print(f"[yellow]soil site {site_id} not evaluated: {why}[/yellow]")
 
 
 @evaluate_app.command("watch")

@@ -9,12 +9,14 @@ against it (`standards.radiation.background_verdict`).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 
+from ecomon.evaluation.env_results import Result
 from ecomon.standards import radiation
 
 DOSE_RATE = "x02001"
@@ -30,7 +32,7 @@ def hourly_query(first: dt.date, last: dt.date, tz: str, scope_sql: str,
     hi = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
     sql = f"""
         SELECT s.id, s.code, s.name_zh, s.region_code, (s.attrs->>'background_low')::float,
-               (s.attrs->>'background_high')::float, o.t >= %s, o.value
+               (s.attrs->>'background_high')::float, o.t >= %s, o.value, o.review_state
         FROM site s JOIN series se ON se.site_id = s.id JOIN observation o ON o.series_id = se.id
         WHERE s.element = 'radiation' AND s.site_type = 'gamma' AND se.interval_kind = 'hour'
           AND se.parameter_code = %s AND o.value IS NOT NULL AND o.qc_flag NOT IN (4, 9)
@@ -40,14 +42,17 @@ def hourly_query(first: dt.date, last: dt.date, tz: str, scope_sql: str,
 
 def station_summary(rows: list[tuple], k: float = radiation.DEFAULT_SIGMA_MULTIPLE) -> pl.DataFrame:
     """Per station: readings, mean/min/max in the period, baseline (mean, sd, n), investigation level, readings
-    above it, and the verdict against the local background range when known."""
+    above it, the verdict against the local background range when known, and the lowest review state of the
+    period's readings."""
     frame = pl.DataFrame(rows, schema={"site_id": pl.Int64, "code": pl.Utf8, "name_zh": pl.Utf8,
                                        "region_code": pl.Utf8, "low": pl.Float64, "high": pl.Float64,
-                                       "in_period": pl.Boolean, "value": pl.Float64}, orient="row")
+                                       "in_period": pl.Boolean, "value": pl.Float64, "review_state": pl.Int16},
+                         orient="row")
     result = []
     for (site_id, code, name, region, low, high), group in frame.group_by(
             ["site_id", "code", "name_zh", "region_code", "low", "high"], maintain_order=True):
-        period = group.filter(pl.col("in_period"))["value"].to_numpy()
+        current = group.filter(pl.col("in_period"))
+        period = current["value"].to_numpy()
         if not period.size:
             continue
         history = group.filter(~pl.col("in_period"))["value"].to_numpy()
@@ -64,5 +69,26 @@ def station_summary(rows: list[tuple], k: float = radiation.DEFAULT_SIGMA_MULTIP
             "investigation_level": round(level, 1) if level is not None else None,
             "above_investigation": int(np.count_nonzero(period > level)) if level is not None else None,
             "background_low": low, "background_high": high, "background_verdict": verdict,
+            "review_state": int(current["review_state"].min()),
         })
     return pl.DataFrame(result, infer_schema_length=None).sort("code") if result else pl.DataFrame()
+
+
+RULE_SET = f"baseline mean+{radiation.DEFAULT_SIGMA_MULTIPLE:g}σ/{BASELINE_DAYS}d"
+"""The rule set stored with monthly results: ecomon's investigation level (no national alarm threshold)."""
+
+
+def month_results(summary: pl.DataFrame, month: dt.date) -> list[Result]:
+    """Each station's month as stored: mean dose rate, readings of the month's hours, background verdict."""
+    hours = 24 * calendar.monthrange(month.year, month.month)[1]
+    return [Result(
+        site_id=r["site_id"], period="month", period_start=month, rule_set=RULE_SET, inputs_valid=r["readings"],
+        inputs_expected=hours, verdict=r["background_verdict"], value=r["mean"], review_state=r["review_state"],
+        detail={k: v for k, v in r.items() if k not in ("site_id", "code", "name_zh", "region_code", "review_state")},
+    ) for r in summary.to_dicts()]
+
+
+def summary_from_stored(rows: list[dict]) -> list[dict]:
+    """Stored monthly rows (`env_results.as_dicts`) in the shape of `station_summary` rows."""
+    return [{"site_id": r["site_id"], "code": r["code"], "name_zh": r["name_zh"], "region_code": r["region_code"],
+             **r["detail"], "review_state": r["review_state"]} for r in rows]

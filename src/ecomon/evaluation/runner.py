@@ -4,7 +4,8 @@
 the months and years it touches, for stations, districts and cities. `process_dirty` takes the natural days
 whose aggregates were rebuilt (late data, revisions, QC changes; queued by a trigger on `aggregate`) and
 re-runs exactly those days and their months and years, under the rule set in force and under any other rule
-set already stored for them, so no stored result keeps describing superseded data.
+set already stored for them, so no stored result keeps describing superseded data. The same pass recomputes
+the stored soil, noise, radiation and water results whose inputs changed (`env_runner`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import psycopg
 
-from ecomon.evaluation import aqi_results, assessment, inputs
+from ecomon.evaluation import aqi_results, assessment, env_runner, inputs
 from ecomon.evaluation.places import Stations, air_stations
 from ecomon.standards.rulesets import AqiRuleSet, aqi_ruleset_on
 from ecomon.store import aggregates
@@ -32,12 +33,15 @@ class RunCounts:
     daily: int = 0
     assessments: int = 0
     days: set[dt.date] = field(default_factory=set)
+    env: env_runner.EnvCounts = field(default_factory=env_runner.EnvCounts)
+    """Soil, noise, radiation and water results (`env_runner`)."""
 
     def add(self, other: RunCounts) -> None:
         self.hourly += other.hourly
         self.daily += other.daily
         self.assessments += other.assessments
         self.days |= other.days
+        self.env.add(other.env)
 
 
 def month_chunks(first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.date]]:
@@ -132,11 +136,12 @@ def stored_range(conn: psycopg.Connection, tz: str) -> tuple[dt.date, dt.date] |
 
 
 def process_dirty(conn: psycopg.Connection, tz: str) -> RunCounts:
-    """Re-evaluate the queued days (taken from the queue in this transaction; a failure puts them back)."""
+    """Re-evaluate the queued days (taken from the queue in this transaction; a failure puts them back), and the
+    soil, noise, radiation and water results their sites' changes feed (`env_runner.process_dirty`)."""
     rows = conn.execute(
         "DELETE FROM evaluation_dirty RETURNING (day_start AT TIME ZONE %s)::date", (tz,)).fetchall()
     days = sorted({row[0] for row in rows})
-    counts = RunCounts()
+    counts = RunCounts(env=env_runner.process_dirty(conn, tz))
     if not days:
         return counts
     stations = air_stations(conn)
@@ -191,6 +196,10 @@ def watch(url: str, tz: str, interval: float) -> None:
                 if counts.days:
                     log.info("evaluated %d days (%d aggregate days rebuilt): %d hourly, %d daily, %d assessments",
                              len(counts.days), rebuilt, counts.hourly, counts.daily, counts.assessments)
+                if counts.env.total or counts.env.skipped:
+                    log.info("stored %s results; soil points not evaluated: %s",
+                             ", ".join(f"{n} {element}" for element, n in counts.env.written.items()),
+                             "; ".join(f"site {site}: {why}" for site, why in counts.env.skipped.items()) or "none")
             except psycopg.OperationalError:
                 conn.rollback()
                 log.exception("database unavailable; retrying")

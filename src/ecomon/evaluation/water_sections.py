@@ -14,12 +14,13 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from ecomon.evaluation.env_results import Result
 from ecomon.standards import water
 from ecomon.standards.cli_env import TARGET_WORDS
 from ecomon.standards.water_tables import HJ212_CODES, LAKE, RIVER
 
 COLUMNS = ("site_id", "code", "name_zh", "region_code", "waterbody", "target_class", "water_body", "basin",
-           "parameter_code", "value", "n")
+           "parameter_code", "value", "n", "review_state")
 TROPHIC_CODES: dict[str, tuple[str, float]] = {"x04001": ("chla", 1.0), "x04002": ("SD", 1.0)}
 """Registry codes of the trophic-state inputs without an HJ 212 code (chlorophyll a µg/L = mg/m³; Secchi depth m)."""
 ITEM_CODES = {**HJ212_CODES, **TROPHIC_CODES}
@@ -32,7 +33,7 @@ def month_query(month: dt.date, tz: str, scope_sql: str, scope_args: list[object
                CASE WHEN s.attrs->>'waterbody' IN ('lake', 'reservoir') OR s.site_type ~* '(lake|reservoir|湖|库)'
                     THEN '{LAKE}' ELSE '{RIVER}' END,
                s.target_class, s.attrs->>'water_body', s.attrs->>'basin', se.parameter_code, avg(o.value),
-               count(o.value)::integer
+               count(o.value)::integer, min(o.review_state)
         FROM site s JOIN series se ON se.site_id = s.id JOIN observation o ON o.series_id = se.id
         WHERE s.element = 'water' AND se.parameter_code = ANY(%s) AND o.value IS NOT NULL
           AND o.qc_flag NOT IN (4, 9) AND o.t >= %s AND o.t < %s AND {scope_sql}
@@ -60,9 +61,9 @@ def classify_sections(rows: list[tuple]) -> pl.DataFrame:
     )
     keys = ["site_id", "code", "name_zh", "region_code", "waterbody", "target_class", "water_body", "basin"]
     wide = long.pivot(on="item", index=keys, values="value", aggregate_function="mean").sort("code")
-    samples = long.group_by("site_id").agg(pl.col("n").max().alias("samples"))
+    samples = long.group_by("site_id").agg(pl.col("n").max().alias("samples"), pl.col("review_state").min())
     wide = wide.join(samples, on="site_id", how="left")
-    items = [i for i in wide.columns if i not in (*keys, "samples")]
+    items = [i for i in wide.columns if i not in (*keys, "samples", "review_state")]
     values = {i: wide[i].cast(pl.Float64).fill_null(np.nan).to_numpy() for i in items}
     body = wide["waterbody"].to_numpy()
     result = water.classify(values, body)
@@ -85,3 +86,29 @@ def classify_sections(rows: list[tuple]) -> pl.DataFrame:
                   dtype=pl.Boolean),
         pl.Series("main_pollutants", worst, dtype=pl.Utf8),
     )
+
+
+RULE_SET = "GB3838-2002"
+SECTION_FIELDS = ("site_id", "code", "name_zh", "region_code", "review_state")
+
+
+def month_results(sections: pl.DataFrame, month: dt.date) -> list[Result]:
+    """Each section's month as stored: class (verdict, code 1..6 for I..劣V), compliance with its target, items
+    evaluated, and the whole row of `classify_sections` (item means, status, main pollutants) as detail."""
+    results = []
+    for r in sections.to_dicts():
+        items = [name for name, _ in ITEM_CODES.values() if r.get(name) is not None]
+        results.append(Result(
+            site_id=r["site_id"], period="month", period_start=month, rule_set=RULE_SET, inputs_valid=len(items),
+            verdict=r["class"] or None, verdict_code=r["class_code"] or None, compliant=r["compliant"],
+            review_state=r["review_state"] or 0,
+            detail={k: v for k, v in r.items() if k not in SECTION_FIELDS}))
+    return results
+
+
+def sections_from_stored(rows: list[dict]) -> pl.DataFrame:
+    """Stored monthly rows (`env_results.as_dicts`) back into the frame `classify_sections` returns."""
+    if not rows:
+        return pl.DataFrame(schema={"code": pl.Utf8, "name_zh": pl.Utf8, "class": pl.Utf8})
+    return pl.DataFrame([{**{k: r[k] for k in SECTION_FIELDS}, **r["detail"]} for r in rows],
+                        infer_schema_length=None)

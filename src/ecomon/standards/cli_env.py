@@ -373,7 +373,8 @@ SOIL_HELP = """按 GB 15618-2018 / GB 36600-2018 评价土壤污染风险 / soil
                 严格管控类 (any > intervention)
 --standard GB36600-2018 (construction land):
   land_class    1 | 2 (first- or second-class land); empty: --land-class
-  As Cd Cr6 Cu Pb Hg Ni
+  As Cd Cr6 Cu Pb Hg Ni; organics CCl4 chloroform vinyl_chloride TCE benzene toluene ethylbenzene
+  naphthalene BaP BaA DBahA
   category      低于筛选值 | 超筛选值 | 超管制值
 Output: the input columns, then category, over_screening and over_intervention ("Cd:0.50;Pb:1.20": multiples
 (C - value)/value of the items above the value). Rows without the needed data get empty results.

@@ -49,7 +49,8 @@ INTERVENTION_15618: dict[str, tuple[float, float, float, float]] = {
 #: §49 and the land-category classification that applies the standard).
 CATEGORIES_15618: tuple[str, ...] = ("优先保护类", "安全利用类", "严格管控类")
 
-#: GB 36600-2018 Table 1 (basic items, heavy metals): (screening class 1, screening class 2,
+#: GB 36600-2018 Table 1 (basic items: the seven heavy metals and inorganics, and a selection of the organic
+#: compounds; keys are the CLI column names): (screening class 1, screening class 2,
 #: intervention class 1, intervention class 2). First-class land (第一类用地): housing, schools, hospitals,
 #: children's parks …; second-class land (第二类用地): industry, logistics, commerce …. Where the local
 #: background of As exceeds the screening value, the background applies (Table 1 note); the caller decides.
@@ -61,6 +62,19 @@ TABLE_36600: dict[str, tuple[float, float, float, float]] = {
     "Pb": (400, 800, 800, 2500),
     "Hg": (8, 38, 33, 82),
     "Ni": (150, 900, 600, 2000),
+    # GB 36600-2018 Table 1, volatile organic compounds (a selection of the 27 basic items)
+    "CCl4": (0.9, 2.8, 9, 36),                 # 四氯化碳
+    "chloroform": (0.3, 0.9, 5, 10),           # 氯仿
+    "vinyl_chloride": (0.12, 0.43, 1.2, 4.3),  # 氯乙烯
+    "TCE": (0.7, 2.8, 7, 20),                  # 三氯乙烯
+    "benzene": (1, 4, 10, 40),                 # 苯
+    "toluene": (1200, 1200, 1200, 1200),       # 甲苯
+    "ethylbenzene": (7.2, 28, 72, 280),        # 乙苯
+    # GB 36600-2018 Table 1, semi-volatile organic compounds (a selection of the 11 basic items)
+    "naphthalene": (25, 70, 255, 700),         # 萘
+    "BaP": (0.55, 1.5, 5.5, 15),               # 苯并[a]芘
+    "BaA": (5.5, 15, 55, 151),                 # 苯并[a]蒽
+    "DBahA": (0.55, 1.5, 5.5, 15),             # 二苯并[a,h]蒽
 }
 
 #: Risk levels of a construction-land sample against GB 36600-2018 (below screening: risk negligible;
@@ -147,7 +161,7 @@ def assess_agricultural(samples: Mapping[str, ArrayLike], ph: ArrayLike, land: A
 
 
 def assess_construction(samples: Mapping[str, ArrayLike], land_class: ArrayLike) -> SoilAssessment:
-    """GB 36600-2018 heavy metals against the values of land class 1 or 2 per sample."""
+    """GB 36600-2018 Table 1 items against the values of land class 1 or 2 per sample."""
     metals = [metal for metal in TABLE_36600 if metal in samples]
     if not metals:
         raise ValueError(f"no GB 36600-2018 item ({', '.join(TABLE_36600)}) in the samples")

@@ -11,12 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+import polars as pl
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecomon.config import get_settings
-from ecomon.evaluation import gamma_stations, noise_zones, sources, water_bodies, water_sections
+from ecomon.evaluation import (
+    env_results,
+    env_runner,
+    gamma_stations,
+    noise_zones,
+    sources,
+    water_bodies,
+    water_sections,
+)
 from ecomon.evaluation.inputs import local_midnight
 from ecomon.reports import catalogue
 from ecomon.reports.fetch import run_async
@@ -200,26 +209,40 @@ def _month(text: str) -> dt.date:
         raise ApiError(422, "invalid_query", f"month must be YYYY-MM: {error}") from None
 
 
+async def _stored(conn: Conn, principal: Principal, element: str, periods: tuple[str, ...], first: dt.date,
+                  last: dt.date) -> list[dict]:
+    """Stored results (`env_result`) of the sites the caller may see; the public only fully released ones."""
+    sql, args = env_results.query(element, periods, first, last, *site_condition(principal, "s"),
+                                  released_only=principal.released_only)
+    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
+    return env_results.as_dicts(await cur.fetchall())
+
+
+async def _sections(conn: Conn, principal: Principal, month: dt.date) -> tuple[pl.DataFrame, str]:
+    """The month's section table: stored results when the month has been evaluated, else computed now."""
+    stored = await _stored(conn, principal, "water", ("month",), month, month)
+    if stored:
+        return water_sections.sections_from_stored(stored), "stored"
+    sql, args = water_sections.month_query(month, get_settings().timezone, *scopes_for(principal).sites)
+    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
+    return water_sections.classify_sections(await cur.fetchall()), "computed"
+
+
 @router.get("/water/sections", summary="断面水质类别 / monthly water class per section (GB 3838-2002)")
 async def water_classes(q: Annotated[MonthQuery, Query()], principal: Caller, conn: Conn) -> dict:
-    scopes = scopes_for(principal)
-    sql, args = water_sections.month_query(_month(q.month), get_settings().timezone, *scopes.sites)
-    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
-    table = water_sections.classify_sections(await cur.fetchall())
+    """Stored monthly classes when the month was evaluated (`meta.source` stored), else computed on request."""
+    table, source = await _sections(conn, principal, _month(q.month))
     rows = table.drop("site_id").to_dicts() if table.height else []
-    return {"meta": {"month": q.month, "found": len(rows)}, "results": rows}
+    return {"meta": {"month": q.month, "found": len(rows), "source": source}, "results": rows}
 
 
 @router.get("/water/bodies", summary="河流流域水质状况与湖库营养状态 / rivers, basins and lakes of a month")
 async def water_body_status(q: Annotated[MonthQuery, Query()], principal: Caller, conn: Conn) -> dict:
     """Rivers and basins by the section-proportion method (环办〔2011〕22号) and lakes with TLI(Σ), from the
     sections the caller may see."""
-    scopes = scopes_for(principal)
-    sql, args = water_sections.month_query(_month(q.month), get_settings().timezone, *scopes.sites)
-    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
-    sections = water_sections.classify_sections(await cur.fetchall())
+    sections, source = await _sections(conn, principal, _month(q.month))
     rivers, lakes = water_bodies.river_status(sections).to_dicts(), water_bodies.lake_state(sections).to_dicts()
-    return {"meta": {"month": q.month, "rivers": len(rivers), "lakes": len(lakes)},
+    return {"meta": {"month": q.month, "rivers": len(rivers), "lakes": len(lakes), "source": source},
             "rivers": rivers, "lakes": lakes}
 
 
@@ -263,14 +286,20 @@ class NoiseQuery(RangeQuery):
 @router.get("/noise/zones", summary="功能区声环境达标 / functional-zone noise compliance (GB 3096-2008)")
 async def noise_compliance(q: Annotated[NoiseQuery, Query()], principal: Caller, conn: Conn) -> dict:
     """Per station the day and night compliance rates over complete periods; with detail=true also every
-    station-day-period (Leq, hours, limit, exceedance)."""
+    station-day-period (Leq, hours, limit, exceedance). From the stored periods when the range has been evaluated
+    (`meta.source` stored), else computed on request from the hourly data."""
     _source_range(q)
-    sql, args = noise_zones.hourly_query(q.date_from, q.date_to, get_settings().timezone,
-                                         *scopes_for(principal).sites)
-    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
-    levels = noise_zones.period_levels(await cur.fetchall())
+    stored = await _stored(conn, principal, "noise", ("day", "night"), q.date_from, q.date_to)
+    if stored:
+        levels, source = noise_zones.levels_from_stored(stored), "stored"
+    else:
+        sql, args = noise_zones.hourly_query(q.date_from, q.date_to, get_settings().timezone,
+                                             *scopes_for(principal).sites)
+        cur = await conn.execute(sql, args)  # type: ignore[arg-type]
+        levels, source = noise_zones.period_levels(await cur.fetchall()), "computed"
     stations = noise_zones.compliance(levels).to_dicts() if levels.height else []
-    answer: dict = {"meta": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat(), "found": len(stations)},
+    answer: dict = {"meta": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat(), "found": len(stations),
+                             "source": source},
                     "results": stations}
     if q.detail:
         answer["periods"] = levels.to_dicts()
@@ -279,11 +308,35 @@ async def noise_compliance(q: Annotated[NoiseQuery, Query()], principal: Caller,
 
 @router.get("/radiation/gamma", summary="环境γ辐射剂量率 / gamma dose rate against baseline and background")
 async def gamma_dose_rates(q: Annotated[RangeQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    """A whole calendar month that has been evaluated is read from the stored results (`meta.source` stored);
+    any other range is computed on request."""
     _source_range(q)
-    sql, args = gamma_stations.hourly_query(q.date_from, q.date_to, get_settings().timezone,
-                                            *scopes_for(principal).sites)
-    cur = await conn.execute(sql, args)  # type: ignore[arg-type]
-    rows = gamma_stations.station_summary(await cur.fetchall()).to_dicts()
+    month = env_runner.month_start(q.date_from)
+    whole_month = q.date_from == month and q.date_to == env_runner.month_end(month)
+    stored = await _stored(conn, principal, "radiation", ("month",), month, month) if whole_month else []
+    if stored:
+        rows, source = gamma_stations.summary_from_stored(stored), "stored"
+    else:
+        sql, args = gamma_stations.hourly_query(q.date_from, q.date_to, get_settings().timezone,
+                                                *scopes_for(principal).sites)
+        cur = await conn.execute(sql, args)  # type: ignore[arg-type]
+        rows, source = gamma_stations.station_summary(await cur.fetchall()).to_dicts(), "computed"
+    return {"meta": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat(), "found": len(rows),
+                     "source": source},
+            "results": rows}
+
+
+@router.get("/soil/samples", summary="土壤污染风险评价 / stored soil samples under GB 15618-2018 or GB 36600-2018")
+async def soil_samples(q: Annotated[RangeQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    """Every stored soil sample of from..to: rule set (by the point's land use), category, items measured, values
+    and multiples over the screening and intervention values."""
+    _source_range(q)
+    rows = [{"site_id": r["site_id"], "code": r["code"], "name_zh": r["name_zh"], "region_code": r["region_code"],
+             "date": r["period_start"], "rule_set": r["rule_set"], "category": r["verdict"],
+             "category_code": r["verdict_code"], "items_measured": r["inputs_valid"],
+             "items_in_standard": r["inputs_expected"], "review_state": r["review_state"],
+             "computed_at": r["computed_at"], **r["detail"]}
+            for r in await _stored(conn, principal, "soil", ("sample",), q.date_from, q.date_to)]
     return {"meta": {"from": q.date_from.isoformat(), "to": q.date_to.isoformat(), "found": len(rows)},
             "results": rows}
 
