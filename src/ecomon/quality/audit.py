@@ -20,6 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ecomon.config import get_settings
+from ecomon.quality import audit_keys
 
 GENESIS = bytes(32)
 
@@ -70,7 +74,7 @@ class Record:
 
 @dataclass(frozen=True)
 class Problem:
-    """The first thing wrong with the chain: kind is edited | deleted | inserted | reordered | checkpoint."""
+    """The first thing wrong: kind is edited | deleted | inserted | reordered | checkpoint | signature."""
 
     kind: str
     seq: int | None
@@ -80,14 +84,22 @@ class Problem:
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """Records 1..upto_seq as of created_at; signed (Ed25519, hex) by key_fingerprint unless taken before 0014."""
+
     upto_seq: int
     head_hash: str
     merkle_root: str
     created_at: str
     created_by: str
+    key_fingerprint: str | None = None
+    signature: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, sort_keys=True)
+
+    def message(self) -> bytes:
+        return audit_keys.checkpoint_message(self.upto_seq, self.head_hash, self.merkle_root, self.created_at,
+                                             self.key_fingerprint or "")
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ class Report:
     head_seq: int
     checkpoints: int
     problem: Problem | None
+    signed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -162,26 +175,97 @@ def check_checkpoints(records: Sequence[Record], checkpoints: Iterable[Checkpoin
 
 
 def stored_checkpoints(conn: psycopg.Connection) -> list[Checkpoint]:
-    rows = conn.execute("SELECT upto_seq, head_hash, merkle_root, created_at, created_by FROM audit_checkpoint "
-                        "ORDER BY upto_seq").fetchall()
-    return [Checkpoint(r[0], bytes(r[1]).hex(), bytes(r[2]).hex(), r[3].astimezone(UTC).isoformat(), r[4])
-            for r in rows]
+    rows = conn.execute("SELECT upto_seq, head_hash, merkle_root, created_at, created_by, key_fingerprint, "
+                        "signature FROM audit_checkpoint ORDER BY upto_seq, id").fetchall()
+    return [Checkpoint(r[0], bytes(r[1]).hex(), bytes(r[2]).hex(), audit_keys.stamp(r[3]), r[4], r[5],
+                       bytes(r[6]).hex() if r[6] is not None else None) for r in rows]
 
 
 def read_exported(path: Path) -> list[Checkpoint]:
+    """Checkpoints from an exported file: JSON lines (`checkpoint --export`), one JSON object or a JSON array."""
+    text = path.read_text()
+    try:
+        whole = json.loads(text)
+        items = whole if isinstance(whole, list) else [whole]
+        numbered = list(enumerate(items, 1))
+    except ValueError:
+        numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     out = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, item in numbered:
         try:
-            out.append(Checkpoint(**json.loads(line)))
+            out.append(Checkpoint(**(json.loads(item) if isinstance(item, str) else item)))
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"{path} line {n}: not a checkpoint record ({exc})") from exc
+            raise ValueError(f"{path} item {n}: not a checkpoint record ({exc})") from exc
     return out
 
 
-def verify(conn: psycopg.Connection, exported: Sequence[Checkpoint] = ()) -> Report:
-    """Recompute the whole chain, compare the head and every stored and exported checkpoint."""
+def _when(cp: Checkpoint) -> datetime:
+    return datetime.fromisoformat(cp.created_at)
+
+
+def _signature_problem(cp: Checkpoint, key: Ed25519PublicKey, where: str, whose: str) -> Problem | None:
+    try:
+        valid = cp.signature is not None and audit_keys.signature_valid(key, cp.message(), bytes.fromhex(cp.signature))
+    except ValueError:
+        valid = False
+    if valid:
+        return None
+    return Problem("signature", cp.upto_seq, None, f"{where} of {cp.created_at} (records 1..{cp.upto_seq}): the "
+                                                   f"signature does not verify with {whose} (forged or altered)")
+
+
+def check_signatures(conn: psycopg.Connection, checkpoints: Iterable[Checkpoint], where: str,
+                     trusted: Ed25519PublicKey | None = None) -> Problem | None:
+    """Each checkpoint's Ed25519 signature, by `trusted` if given (an outside auditor's key file, the database's
+    keys not consulted), else by the registered key it names. A registered key needs its chained registration
+    record; a checkpoint must be dated within its key's term (from registration until the next key); unsigned
+    checkpoints are accepted only from before the first key was registered (migration 0014)."""
+    if trusted is not None:
+        fp = audit_keys.fingerprint(trusted)
+        for cp in checkpoints:
+            if cp.key_fingerprint != fp:
+                return Problem("signature", cp.upto_seq, None,
+                               f"{where} of {cp.created_at} is signed by key {cp.key_fingerprint or '(none)'}, "
+                               f"not by the given public key {fp}")
+            problem = _signature_problem(cp, trusted, where, "the given public key")
+            if problem:
+                return problem
+        return None
+    keys = audit_keys.registered(conn)
+    chained = {t.removeprefix("key:"): d.get("public_key") for t, d in conn.execute(
+        "SELECT target, detail FROM audit_event WHERE action = 'audit.key.register'").fetchall()}
+    terms = {k.fingerprint: (k, keys[i + 1].created_at if i + 1 < len(keys) else None) for i, k in enumerate(keys)}
+    for fp, (key, _) in terms.items():
+        if chained.get(fp) != audit_keys.raw_public(key.public_key).hex():
+            return Problem("signature", None, None, f"signing key {fp} is registered without its chained "
+                                                    "audit.key.register record (slipped into the key table)")
+    for cp in checkpoints:
+        if cp.signature is None:
+            if keys and _when(cp) >= keys[0].created_at:
+                return Problem("signature", cp.upto_seq, None, f"{where} of {cp.created_at} is unsigned although "
+                                                               "checkpoints are signed since "
+                                                               f"{audit_keys.stamp(keys[0].created_at)}")
+            continue
+        if cp.key_fingerprint not in terms:
+            return Problem("signature", cp.upto_seq, None, f"{where} of {cp.created_at} is signed by an "
+                                                           f"unregistered key {cp.key_fingerprint}")
+        key, until = terms[cp.key_fingerprint]
+        problem = _signature_problem(cp, key.public_key, where, f"registered key {key.fingerprint}")
+        if problem:
+            return problem
+        if _when(cp) < key.created_at or (until is not None and _when(cp) >= until):
+            return Problem("signature", cp.upto_seq, None, f"{where} of {cp.created_at} is dated outside the term "
+                                                           f"of its key {key.fingerprint} (a retired key signing)")
+    return None
+
+
+def verify(conn: psycopg.Connection, exported: Sequence[Checkpoint] = (),
+           trusted: Ed25519PublicKey | None = None) -> Report:
+    """Recompute the whole chain, compare the head and every stored and exported checkpoint, check signatures.
+
+    With `trusted` (the public key an outside auditor kept), exported checkpoints must be signed by that key;
+    the database's key table is then not relied on for them.
+    """
     records = load_records(conn)
     stored = stored_checkpoints(conn)
     head = conn.execute("SELECT seq, hash FROM audit_head").fetchone()
@@ -197,13 +281,22 @@ def verify(conn: psycopg.Connection, exported: Sequence[Checkpoint] = ()) -> Rep
             problem = Problem("deleted", head[0], None,
                               f"records deleted at the end: the chain head is seq {head[0]}, the table ends at "
                               f"seq {last_seq}")
-    problem = (problem or check_checkpoints(records, stored, "stored checkpoint")
-               or check_checkpoints(records, exported, "exported checkpoint"))
-    return Report(len(records), records[-1].seq or 0 if records else 0, len(stored) + len(exported), problem)
+    problem = (problem
+               or check_signatures(conn, exported, "exported checkpoint", trusted)
+               or check_checkpoints(records, exported, "exported checkpoint")
+               or check_signatures(conn, stored, "stored checkpoint")
+               or check_checkpoints(records, stored, "stored checkpoint"))
+    signed = sum(cp.signature is not None for cp in (*stored, *exported))
+    return Report(len(records), records[-1].seq or 0 if records else 0, len(stored) + len(exported), problem, signed)
 
 
-def checkpoint(conn: psycopg.Connection, by: str) -> Checkpoint | None:
-    """Store a Merkle checkpoint over all records so far (after verifying them); None if nothing new."""
+def checkpoint(conn: psycopg.Connection, by: str, home: Path | None = None) -> Checkpoint | None:
+    """Store a signed Merkle checkpoint over all records so far (after verifying them); None if nothing new.
+
+    The signing key is the installation's (ECOMON_HOME/secrets, `home` overrides), created and registered on
+    first use — before the records are read, so its registration record is covered too.
+    """
+    private, fp = audit_keys.signer(conn, home or get_settings().home_path, by)
     records = load_records(conn)
     problem = check_chain(records)
     if problem is not None:
@@ -213,20 +306,22 @@ def checkpoint(conn: psycopg.Connection, by: str) -> Checkpoint | None:
     last = conn.execute("SELECT max(upto_seq) FROM audit_checkpoint").fetchone()[0]  # type: ignore[index]
     if last == records[-1].seq:
         return None
-    hashes = [r.hash for r in records]
-    root = merkle_root(hashes)  # type: ignore[arg-type]
-    at = conn.execute(
-        """INSERT INTO audit_checkpoint (upto_seq, head_hash, merkle_root, created_by) VALUES (%s, %s, %s, %s)
-           RETURNING created_at""", (records[-1].seq, records[-1].hash, root, by)).fetchone()[0]  # type: ignore[index]
-    return Checkpoint(records[-1].seq, records[-1].hash.hex(), root.hex(),  # type: ignore[union-attr,arg-type]
-                      at.astimezone(UTC).isoformat(), by)
+    head: bytes = records[-1].hash  # type: ignore[assignment]
+    root = merkle_root([r.hash for r in records])  # type: ignore[misc]
+    at = datetime.now(UTC)
+    unsigned = Checkpoint(records[-1].seq, head.hex(), root.hex(), audit_keys.stamp(at), by,  # type: ignore[arg-type]
+                          fp)
+    signature = private.sign(unsigned.message())
+    conn.execute("""INSERT INTO audit_checkpoint (upto_seq, head_hash, merkle_root, created_at, created_by,
+                                                  key_fingerprint, signature)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+                 (unsigned.upto_seq, head, root, at, by, fp, signature))
+    return Checkpoint(**{**unsigned.__dict__, "signature": signature.hex()})
 
 
-def export(conn: psycopg.Connection, path: Path) -> int:
-    """Write every stored checkpoint as JSON lines (keep the file outside the database host)."""
-    cps = stored_checkpoints(conn)
-    path.write_text("".join(cp.to_json() + "\n" for cp in cps))
-    return len(cps)
+def export_lines(conn: psycopg.Connection) -> str:
+    """Every stored checkpoint as JSON lines (keep them outside the database host)."""
+    return "".join(cp.to_json() + "\n" for cp in stored_checkpoints(conn))
 
 
 def append(conn: psycopg.Connection, actor: str, action: str, target: str | None = None,

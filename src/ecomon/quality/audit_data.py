@@ -1,0 +1,204 @@
+"""Verify the observations themselves against the audit chain, not only the chain.
+
+A row edited or deleted with triggers disabled (`session_replication_role = replica`, behind the application's
+back) leaves the chain intact. Every statement that writes observations commits, in its chained record, to the
+state it leaves in each (series, UTC day) it touched: the row count and the SHA-256 of all rows of that day in
+time order, obs-v2 row form (migration 0014 `observation_day_state`, the record's "days_sha256"). Checking is then
+exact whatever happened to a day before — QC flags and review states change rows in place without history, so
+the rows a past statement wrote cannot always be rebuilt, but the newest state of a day must equal the day as
+stored now:
+
+1. the day states are recomputed against the chained records that commit to them (a state table edited to match
+   tampered rows is caught here);
+2. the stored rows of every day in the range are hashed here, in Python (`store.observations.batch_digest`, no
+   database function trusted), and compared with the newest state of that day.
+
+Days stored before migration 0014 are covered from its baseline record on. Superseded versions in
+`observation_history` are not part of a day's state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
+
+import psycopg
+
+from ecomon.store.observations import DIGEST_COLUMNS, batch_digest
+
+_DAY0 = date(2000, 1, 1)
+FETCH = 50_000
+
+
+@dataclass(frozen=True)
+class State:
+    series_id: int
+    day: date
+    seq: int
+    n: int
+    digest: bytes
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    """kind: edited | deleted | inserted (rows of a day) or state (the day-state table vs its chained record)."""
+
+    kind: str
+    seq: int | None
+    series_id: int | None
+    day: date | None
+    message: str
+
+
+@dataclass
+class DataReport:
+    records: int = 0
+    days: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    problems: list[DataProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> DataProblem | None:
+        """The problem of the earliest statement (state problems first: they undermine the rest)."""
+        return min(self.problems, key=lambda p: (p.kind != "state", p.seq is None, p.seq or 0, p.series_id or 0,
+                                                 p.day or _DAY0), default=None)
+
+
+def state_commitment(states: list[State]) -> str:
+    """The record's "days_sha256" over its states (migration 0014 `observation_state_entry`), hex."""
+    h = hashlib.sha256()
+    for s in sorted(states, key=lambda s: (s.series_id, s.day)):
+        h.update(struct.pack(">iii", s.series_id, (s.day - _DAY0).days, s.n) + s.digest)
+    return h.hexdigest()
+
+
+def _bounds(since: date | None, until: date | None) -> tuple[datetime, datetime]:
+    lo = datetime.combine(since or date(1, 1, 2), time(), UTC)
+    hi = datetime.combine(until + timedelta(days=1), time(), UTC) if until else datetime(9999, 12, 31, tzinfo=UTC)
+    return lo, hi
+
+
+def _records(conn: psycopg.Connection, lo: datetime, hi: datetime) -> dict[int, tuple[str, str, str, int]]:
+    """Chained records with day states whose time span meets [lo, hi): seq → (days_sha256, action, actor/at, days)."""
+    rows = conn.execute(
+        """SELECT seq, detail->>'days_sha256', action, actor || ' at ' || to_char(at AT TIME ZONE 'UTC',
+                  'YYYY-MM-DD HH24:MI:SS') || ' UTC', (detail->>'days')::integer
+           FROM audit_event WHERE detail ? 'days_sha256'
+             AND (detail->>'t_max')::timestamptz >= %s AND (detail->>'t_min')::timestamptz < %s""",
+        (lo, hi)).fetchall()
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def _states(conn: psycopg.Connection, seqs: list[int], lo: datetime, hi: datetime, series: list[int] | None
+            ) -> list[State]:
+    """States of the given records, and any state in the range (one that belongs to no record is forged)."""
+    cur = conn.execute(
+        """SELECT series_id, day, seq, n, digest FROM observation_day_state
+           WHERE seq = ANY(%s) OR (day >= %s AND day < %s AND (%s::integer[] IS NULL OR series_id = ANY(%s)))""",
+        (seqs, lo.date(), hi.date(), series, series))
+    return [State(r[0], r[1], r[2], r[3], bytes(r[4])) for r in cur]
+
+
+def _series_names(conn: psycopg.Connection) -> dict[int, str]:
+    rows = conn.execute(
+        """SELECT s.id, coalesce(si.code, 'outlet ' || o.code) || '/' || s.parameter_code || ' (' || s.interval_kind
+                  || ', series ' || s.id || ')'
+           FROM series s LEFT JOIN site si ON si.id = s.site_id LEFT JOIN outlet o ON o.id = s.outlet_id""").fetchall()
+    return dict(rows)
+
+
+def _stored_days(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None
+                 ) -> Iterator[tuple[int, date, int, str]]:
+    """(series_id, UTC day, rows, obs-v2 digest hex) of every stored day in the range, hashed here."""
+    where = "t >= %s AND t < %s" + (" AND series_id = ANY(%s)" if series is not None else "")
+    params: tuple = (lo, hi, series) if series is not None else (lo, hi)
+    with conn.cursor(name="audit_data_rows") as cur:
+        cur.itersize = FETCH
+        cur.execute(f"SELECT {', '.join(DIGEST_COLUMNS)} FROM observation WHERE {where} ORDER BY series_id, t",
+                    params)
+        key: tuple[int, date] | None = None
+        group: list[tuple] = []
+        for row in cur:
+            row_key = (row[0], row[1].astimezone(UTC).date())
+            if row_key != key:
+                if key is not None:
+                    yield (*key, len(group), batch_digest(group))
+                key, group = row_key, []
+            group.append(row)
+        if key is not None:
+            yield (*key, len(group), batch_digest(group))
+
+
+def verify_data(conn: psycopg.Connection, since: date | None = None, until: date | None = None,
+                site: str | None = None) -> DataReport:
+    """Check the stored observations of UTC days since..until (inclusive; all when None), optionally of one site
+    code, against the day states their chained records commit to; every problem found, `first` the earliest."""
+    started = perf_counter()
+    lo, hi = _bounds(since, until)
+    series = None
+    if site is not None:
+        series = [r[0] for r in conn.execute("SELECT s.id FROM series s JOIN site si ON si.id = s.site_id "
+                                             "WHERE si.code = %s", (site,)).fetchall()]
+        if not series:
+            raise ValueError(f"unknown site code or no series: {site}")
+    report = DataReport()
+    records = _records(conn, lo, hi)
+    states = _states(conn, list(records), lo, hi, series)
+    names = _series_names(conn)
+    report.records = len(records)
+    by_seq: dict[int, list[State]] = defaultdict(list)
+    for s in states:
+        by_seq[s.seq].append(s)
+    for seq, (committed, action, who, days) in records.items():
+        mine = by_seq.get(seq, [])
+        if len(mine) != days or state_commitment(mine) != committed:
+            report.problems.append(DataProblem(
+                "state", seq, None, None, f"the day states of record seq {seq} ({action} by {who}) no longer match "
+                                          f"the record ({len(mine)} of {days} days; the state table was edited)"))
+    for seq, mine in by_seq.items():
+        if seq not in records and any(lo.date() <= s.day < hi.date() for s in mine):
+            s = mine[0]
+            report.problems.append(DataProblem(
+                "state", seq, s.series_id, s.day, f"day states under seq {seq} belong to no chained record with "
+                                                  "day states (inserted into the state table)"))
+    newest: dict[tuple[int, date], State] = {}
+    for s in states:
+        if lo.date() <= s.day < hi.date() and (series is None or s.series_id in series):
+            key = (s.series_id, s.day)
+            if key not in newest or s.seq > newest[key].seq:
+                newest[key] = s
+    for series_id, day, n, digest in _stored_days(conn, lo, hi, series):
+        report.days += 1
+        report.rows += n
+        expected = newest.pop((series_id, day), None)
+        name = names.get(series_id, f"series {series_id}")
+        if expected is None:
+            report.problems.append(DataProblem(
+                "inserted", None, series_id, day, f"{name} on {day} (UTC): {n} stored row(s) that no audited "
+                                                  "statement wrote (written around the application)"))
+        elif (n, digest) != (expected.n, expected.digest.hex()):
+            who = records.get(expected.seq, ("", "", "", 0))
+            kind = "edited" if n == expected.n else ("deleted" if n < expected.n else "inserted")
+            report.problems.append(DataProblem(
+                kind, expected.seq, series_id, day,
+                f"{name} on {day} (UTC, {day}T00:00Z–{day + timedelta(days=1)}T00:00Z): the stored rows no longer "
+                f"match what record seq {expected.seq} ({who[1]} by {who[2]}) left — {n} row(s) stored, "
+                f"{expected.n} written" + (", values or flags changed" if kind == "edited" else "")))
+    for (series_id, day), expected in newest.items():
+        who = records.get(expected.seq, ("", "", "", 0))
+        report.problems.append(DataProblem(
+            "deleted", expected.seq, series_id, day,
+            f"{names.get(series_id, f'series {series_id}')} on {day} (UTC): all {expected.n} row(s) that record "
+            f"seq {expected.seq} ({who[1]} by {who[2]}) left are gone"))
+    report.seconds = perf_counter() - started
+    return report
