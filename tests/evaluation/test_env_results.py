@@ -304,3 +304,92 @@ def test_api_soil_samples_and_scope(env_api):
     assert public["results"] == []
     assert client.get("/api/v1/soil/samples", params={"from": "2026-12-31", "to": "2026-01-01"},
                       headers=headers["admin"]).status_code == 422
+
+
+def _report(conn: psycopg.Connection, kind: str, month: str, scopes=None):
+    from ecomon.reports import catalogue
+    from ecomon.reports.fetch import run_sync
+    from ecomon.reports.model import FULL_ACCESS
+
+    prepared = catalogue.prepare(kind, {"month": month}, TZ, scopes or FULL_ACCESS)
+    return prepared.build(run_sync(conn, prepared.queries))
+
+
+def _sheet(content: bytes) -> list[list[str]]:
+    import io
+
+    import polars as pl
+
+    frame = pl.read_excel(io.BytesIO(content), engine="calamine", has_header=False, infer_schema_length=0)
+    return [["" if v is None else str(v) for v in row] for row in frame.iter_rows()]
+
+
+def test_noise_report_tables_by_zone_class_and_station(evaluated_env, env):
+    from ecomon.reports.render import render
+
+    built = _report(env, "noise", "2015-08")
+    zones, stations = built.tables
+    one, total = zones.rows
+    assert (one["zone"], one["stations"], one["day_periods"], one["day_compliant"], one["day_rate"]) == (
+        "1类", 1, 2, 1, 50.0)
+    assert (one["night_periods"], one["night_compliant"], one["night_rate"]) == (1, 0, 0.0)
+    assert total["zone"] == "合计" and total["day_periods"] == 2
+    station = stations.rows[0]
+    assert (station["name_zh"], station["day_limit"], station["night_limit"], station["night_leq"],
+            station["verdict"]) == ("NZ1站", 55, 45, 45.1, "超标")
+    rows = _sheet(render(built, "xlsx"))
+    assert rows[0][0] == "功能区声环境质量月报" and "2015年08月" in rows[1][0]
+    header = next(r for r in rows if r[0] == "功能区类别")
+    assert header[2:5] == ["昼间监测点次", "昼间达标点次", "昼间达标率\n(%)"]
+    assert any("GB 3096-2008" in cell for row in rows for cell in row)
+    html = render(built, "html").decode()
+    assert "各类功能区声环境质量达标情况" in html and "NZ1站" in html and "dB(A)" in html
+    assert _report(env, "noise", "2015-09").tables[0].rows == []
+
+
+def test_gamma_report_with_baseline_and_background(evaluated_env, env):
+    from ecomon.reports.render import render
+
+    built = _report(env, "radiation", "2015-08")
+    row = built.tables[0].rows[0]
+    assert (row["name_zh"], row["coverage"], row["mean"], row["range"], row["investigation_level"],
+            row["above_investigation"], row["background"], row["background_verdict"]) == (
+        "GM1站", 24, 89.3, "88.0～120.0", 100.0, 1, "60.2～119.9", "正常")
+    rows = _sheet(render(built, "xlsx"))
+    assert rows[0][0] == "环境γ辐射空气吸收剂量率月报"
+    assert any(r[0] == "GM1站" for r in rows) and any("nGy/h" in cell for r in rows for cell in r)
+    assert "调查水平" in render(built, "html").decode()
+
+
+def test_reports_are_scoped_like_the_results(evaluated_env, env):
+    """A user of another district sees no station; the public sees only results of released data."""
+    from ecomon.reports.model import Scopes
+    from ecomon.web.api.evaluation import results_condition
+    from ecomon.web.auth.principal import Principal
+
+    haidian = Principal(1, "h", "department", "110108", via="token", scopes=frozenset({"read"}))
+    scopes = Scopes(results=results_condition(haidian))
+    assert _report(env, "radiation", "2015-08", scopes).tables[0].rows == []
+    public = Principal(2, "p", "public", None, via="token", scopes=frozenset({"read"}))
+    released = _report(env, "radiation", "2015-08", Scopes(results=results_condition(public)))
+    assert [r["code"] for r in released.tables[0].rows] == ["GM1"]   # its hours were stored as released
+
+
+def test_report_cli_writes_both_formats(evaluated_env, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ecomon.cli import app
+    from ecomon.config import reset_settings
+
+    monkeypatch.setenv("ECOMON_DATABASE_URL", evaluated_env)
+    reset_settings()
+    try:
+        for kind in ("noise", "radiation"):
+            for fmt in ("xlsx", "html"):
+                out = tmp_path / f"{kind}.{fmt}"
+                result = CliRunner().invoke(app, ["report", kind, "--month", "2015-08", "--format", fmt,
+                                                  "--output", str(out)])
+                assert result.exit_code == 0, result.output
+                assert out.stat().st_size > 1000
+    finally:
+        reset_settings()

@@ -63,17 +63,15 @@ def replace(conn: psycopg.Connection, element: str, periods: Sequence[str], firs
 
 
 def query(element: str, periods: Sequence[str], first: dt.date, last: dt.date, scope_sql: str,
-          scope_args: list[object], *, released_only: bool = False) -> tuple[str, list[object]]:
-    """Stored rows (READ_COLUMNS) of visible sites (site alias s, scoped), ordered by site code and period.
-
-    `released_only` (public callers) keeps results whose every input was released (review state 3)."""
-    released = " AND r.review_state = 3" if released_only else ""
+          scope_args: list[object]) -> tuple[str, list[object]]:
+    """Stored rows (READ_COLUMNS) ordered by site code and period, limited by `scope_sql`: the condition on an
+    evaluation result row aliased r that every stored result uses (`reports.model.Scopes.results`: the site is
+    visible; for the public, every input released). Rows expose a NULL region_code, as site results do."""
     sql = f"""
         SELECT r.site_id, s.code, s.name_zh, s.region_code, s.attrs, r.period, r.period_start, r.rule_set,
                {", ".join(f"r.{f}" for f in FIELDS)}, r.computed_at
-        FROM env_result r JOIN site s ON s.id = r.site_id
-        WHERE r.element = %s AND r.period = ANY(%s) AND r.period_start BETWEEN %s AND %s{released}
-          AND {scope_sql}
+        FROM (SELECT e.*, NULL::text AS region_code FROM env_result e) r JOIN site s ON s.id = r.site_id
+        WHERE r.element = %s AND r.period = ANY(%s) AND r.period_start BETWEEN %s AND %s AND {scope_sql}
         ORDER BY s.code, r.period_start, r.period"""
     return sql, [element, list(periods), first, last, *scope_args]
 

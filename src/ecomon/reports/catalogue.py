@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ecomon.reports import daily_air, monthly_air, sources, water
+from ecomon.reports import daily_air, monthly_air, noise, radiation, sources, water
 from ecomon.reports.fetch import Queries
 from ecomon.reports.model import Report, Scopes
 from ecomon.standards.rulesets import AQI_RULESETS, check_aqi_ruleset
@@ -25,6 +25,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     daily_air.KIND: ("report.daily.title", ("date",), ("rule_set",)),
     monthly_air.KIND: ("report.monthly_air.title", ("month",), ("rule_set",)),
     water.KIND: ("report.water.title", ("month",), ()),
+    noise.KIND: ("report.noise.title", ("month",), ()),
+    radiation.KIND: ("report.radiation.title", ("month",), ()),
     sources.KIND: ("report.source.title", ("from", "to"), ()),
 }
 MAX_SOURCE_DAYS = 366
@@ -77,6 +79,10 @@ def prepare(kind: str, params: Mapping[str, str | None], tz: str, scopes: Scopes
     if kind == water.KIND:
         month = within_years(monthly_air.parse_month(str(params["month"])), "month")
         return Prepared(water.queries(month, tz, scopes), lambda r: water.build(month, r, lang))
+    if kind in (noise.KIND, radiation.KIND):
+        month = within_years(monthly_air.parse_month(str(params["month"])), "month")
+        module = noise if kind == noise.KIND else radiation
+        return Prepared(module.queries(month, scopes), lambda r: module.build(month, r, lang))
     first, last = _date(params, "from"), _date(params, "to")
     if last < first or (last - first).days >= MAX_SOURCE_DAYS:
         raise ValueError(f"from..to must be an ascending range of at most {MAX_SOURCE_DAYS} days")

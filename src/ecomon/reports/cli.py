@@ -1,4 +1,4 @@
-"""`ecomon report daily|monthly-air|water|source`: the reports as XLSX or HTML files."""
+"""`ecomon report daily|monthly-air|water|noise|radiation|source`: the reports as XLSX or HTML files."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from ecomon.reports.fetch import run_sync
 from ecomon.reports.model import FULL_ACCESS
 from ecomon.reports.render import FORMATS, render
 
-report_app = typer.Typer(help="报表 / reports (XLSX, HTML): daily AQI, monthly air, surface water, source exceedances.",
+report_app = typer.Typer(help="报表 / reports (XLSX, HTML): daily AQI, monthly air, surface water, noise, gamma, "
+                                "source exceedances.",
                          no_args_is_help=True)
 
 Format = Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))]
@@ -59,6 +60,18 @@ def monthly_air(month: Annotated[str, typer.Option(help="YYYY-MM")], output: Out
 def water(month: Annotated[str, typer.Option(help="YYYY-MM")], output: Output, fmt: Format = "xlsx") -> None:
     """地表水断面水质月报 / monthly surface-water section table."""
     _write("water", {"month": month}, fmt, output)
+
+
+@report_app.command("noise")
+def noise(month: Annotated[str, typer.Option(help="YYYY-MM")], output: Output, fmt: Format = "xlsx") -> None:
+    """功能区声环境质量月报 / monthly functional-zone noise compliance (stored results)."""
+    _write("noise", {"month": month}, fmt, output)
+
+
+@report_app.command("radiation")
+def radiation(month: Annotated[str, typer.Option(help="YYYY-MM")], output: Output, fmt: Format = "xlsx") -> None:
+    """环境γ辐射空气吸收剂量率月报 / monthly gamma dose-rate report (stored results)."""
+    _write("radiation", {"month": month}, fmt, output)
 
 
 @report_app.command("source")

@@ -212,8 +212,7 @@ def _month(text: str) -> dt.date:
 async def _stored(conn: Conn, principal: Principal, element: str, periods: tuple[str, ...], first: dt.date,
                   last: dt.date) -> list[dict]:
     """Stored results (`env_result`) of the sites the caller may see; the public only fully released ones."""
-    sql, args = env_results.query(element, periods, first, last, *site_condition(principal, "s"),
-                                  released_only=principal.released_only)
+    sql, args = env_results.query(element, periods, first, last, *results_condition(principal))
     cur = await conn.execute(sql, args)  # type: ignore[arg-type]
     return env_results.as_dicts(await cur.fetchall())
 

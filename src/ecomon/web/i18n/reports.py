@@ -126,6 +126,51 @@ STRINGS: dict[str, tuple[str, str]] = {
     "period.day": ("日报，自然日 0—24 时", "daily report, natural day 00-24 h"),
     "unit.air": ("浓度单位：μg/m³（CO 为 mg/m³）", "Units: µg/m³ (CO mg/m³)"),
     "unit.water": ("浓度单位：mg/L（pH 无量纲）", "Units: mg/L (pH dimensionless)"),
+    # functional-zone noise and gamma dose-rate monthly reports (reports/noise.py, reports/radiation.py)
+    "report.noise.title": ("功能区声环境质量月报", "Monthly functional-zone acoustic environment report"),
+    "report.radiation.title": ("环境γ辐射空气吸收剂量率月报", "Monthly ambient gamma dose rate report"),
+    "report.table.noise_zones": ("各类功能区声环境质量达标情况", "Compliance by functional zone class"),
+    "report.table.noise_stations": ("各功能区监测点位监测结果", "Results by functional-zone station"),
+    "report.table.gamma": ("环境γ辐射空气吸收剂量率自动监测结果", "Automatic gamma dose-rate stations"),
+    "noise.day": ("昼间", "Day "),
+    "noise.night": ("夜间", "Night "),
+    "noise.zone": ("{zone}类", "Class {zone}"),
+    "col.zone": ("功能区类别", "Zone class"),
+    "col.stations": ("点位数", "Stations"),
+    "col.total": ("合计", "Total"),
+    "col.noise_periods": ("监测点次", "periods assessed"),
+    "col.noise_compliant": ("达标点次", "periods compliant"),
+    "col.noise_rate": ("达标率", "compliance rate"),
+    "col.limit_short": ("限值", "limit"),
+    "col.noise_valid_periods": ("有效时段数", "Complete periods"),
+    "col.noise_month_verdict": ("本月评价", "Month"),
+    "col.gamma_mean": ("月均值", "Monthly mean"),
+    "col.gamma_range": ("范围", "Range"),
+    "col.gamma_baseline": ("基线均值", "Baseline mean"),
+    "col.gamma_sd": ("基线标准差", "Baseline σ"),
+    "col.gamma_investigation": ("调查水平", "Investigation level"),
+    "col.gamma_above": ("超调查水平小时数", "Hours above it"),
+    "col.gamma_background": ("当地天然本底范围", "Local natural background"),
+    "col.gamma_verdict": ("评价", "Verdict"),
+    "note.noise": (
+        ("按 GB 3096-2008 表 1 环境噪声限值评价：昼间 6:00—22:00、夜间 22:00—次日 6:00 的等效连续 A 声级 Leq"
+        "（小时 Leq 的能量平均）与所在功能区限值比较；点次为点位的一个昼间或夜间时段。"),
+        ("Assessed against GB 3096-2008 Table 1: the day (06-22 h) and night (22-06 h) Leq, the energy mean of the "
+        "hourly Leq, against the zone limit; a period is one station's day or night.")),
+    "note.noise_points": (
+        "仅统计有效小时数不少于 75%（昼间 ≥ 12 h、夜间 ≥ 6 h）的时段（本平台规则，GB 3096 未规定自动站完整性）；本月评价为全部有效时段均达标时“达标”。",
+        ("Only periods holding >= 75 % of their hours count (day >= 12 h, night >= 6 h; an ecomon rule, GB 3096 sets "
+        "none for automatic stations); the month complies when every counted period does.")),
+    "unit.noise": ("声级单位：dB(A)", "Levels in dB(A)"),
+    "note.gamma": (
+        ("调查水平为点位前 365 天有效小时值的均值 + 3 倍标准差（全国辐射环境自动监测站的通行做法，国家未规定报警阈值）；"
+        "超调查水平小时数为本月高于该水平的有效小时值个数。"),
+        ("The investigation level is the mean + 3σ of the station's valid hours of the 365 days before (the national "
+        "network's practice; no national alarm threshold exists); hours above it are counted in the month.")),
+    "note.gamma_background": (
+        "评价为月均值与登记的当地天然本底范围比较：“正常”在范围内，“偏高”高于上限，“偏低”低于下限。",
+        ("Verdict: the monthly mean against the registered local natural background range (正常 within, 偏高 above, "
+        "偏低 below).")),
 }
 
 
