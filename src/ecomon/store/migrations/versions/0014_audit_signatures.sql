@@ -153,3 +153,50 @@ event AS (
     RETURNING seq)
 INSERT INTO observation_day_state (series_id, day, seq, n, digest)
 SELECT d.series_id, d.day, e.seq, d.n, d.digest FROM days d, event e;
+
+-- Records written by the loader itself rather than by the trigger function (a direct write path of
+-- store/observations.merge may compute the obs-v2 record from the frame it COPYed and insert it into audit_event;
+-- such a record has no "days_sha256"): their day states are added here, as the record is appended. The days
+-- touched are those of the rows this transaction stored (received_at = now(), the column default every load
+-- path leaves in place; a BRIN index on received_at finds them without scanning older data) within the record's
+-- time span; extra days of the same transaction do no harm, since a state is always the whole day as stored.
+-- The trigger's name sorts after audit_event_chain, so seq and prev_hash are set; the hash is computed again
+-- over the completed detail (the payload of migration 0005).
+CREATE INDEX observation_received_brin ON observation USING brin (received_at);
+
+CREATE FUNCTION audit_observation_days() RETURNS trigger LANGUAGE plpgsql
+SET work_mem = '256MB' SET max_parallel_workers_per_gather = 0 AS $$
+DECLARE
+    committed record;
+BEGIN
+    IF NEW.action NOT LIKE 'observation.%' OR NEW.detail ? 'days_sha256' OR NOT NEW.detail ? 't_min' THEN
+        RETURN NEW;
+    END IF;
+    WITH touched AS (
+        SELECT DISTINCT series_id, (t AT TIME ZONE 'UTC')::date AS day FROM observation
+        WHERE received_at = now()
+          AND t BETWEEN (NEW.detail->>'t_min')::timestamptz AND (NEW.detail->>'t_max')::timestamptz),
+    states AS MATERIALIZED (
+        SELECT d.series_id, d.day, count(*) AS n,
+               sha256(string_agg(observation_row_bytes(o.series_id, o.t, o.value, o.data_flag, o.qc_flag,
+                                                       o.review_state, o.version), ''::bytea ORDER BY o.t)) AS digest
+        FROM touched d
+        JOIN observation o ON o.series_id = d.series_id AND o.t >= d.day::timestamp AT TIME ZONE 'UTC'
+                          AND o.t < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+        GROUP BY 1, 2),
+    stored AS (
+        INSERT INTO observation_day_state (series_id, day, seq, n, digest)
+        SELECT series_id, day, NEW.seq, n, digest FROM states)
+    SELECT count(*) AS days, encode(sha256(string_agg(observation_state_entry(series_id, day, n, digest), ''::bytea
+                                                      ORDER BY series_id, day)), 'hex') AS digest
+    INTO committed FROM states;
+    IF committed.days > 0 THEN
+        NEW.detail := NEW.detail || jsonb_build_object('days', committed.days, 'days_sha256', committed.digest);
+        NEW.hash := sha256(NEW.prev_hash || audit_payload(NEW.at, NEW.actor, NEW.action, NEW.target, NEW.detail,
+                                                          NEW.ip));
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER audit_event_chain_observation_days BEFORE INSERT ON audit_event
+    FOR EACH ROW EXECUTE FUNCTION audit_observation_days();
