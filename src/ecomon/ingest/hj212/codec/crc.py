@@ -6,9 +6,12 @@ state, and ``h' = H[h ^ byte]`` where ``H[i] = T[i] >> 8`` is GF(2)-linear with 
 register before the last table lookup is an XOR of ``H^d(byte)`` over the distance ``d`` of each byte from the
 end, and bytes whose distances agree modulo 8 can be XOR-folded together first. Folding a Python int runs in C,
 so the CRC of a 400-byte segment costs a handful of big-int operations instead of 400 interpreted steps.
+The C accelerator (_speedups.c) folds the same way over 64-bit words; `crc16` is it when built, else `crc16_python`.
 """
 
 from __future__ import annotations
+
+from ecomon.ingest.hj212.codec.accel import speedups
 
 
 def _arc_table() -> tuple[int, ...]:
@@ -39,8 +42,8 @@ _INIT = tuple(_POW[(n - 1) % 8][0xFF] for n in range(8))
 _MASKS = {8 << k: (1 << (64 << k)) - 1 for k in range(20)}
 
 
-def crc16(data: bytes) -> int:
-    """HJ 212 CRC of ``data`` (the data segment bytes) as an int 0..0xFFFF."""
+def crc16_python(data: bytes) -> int:
+    """HJ 212 CRC of ``data`` (the data segment bytes) as an int 0..0xFFFF: the pure-Python reference."""
     n = len(data)
     if n == 0:
         return 0xFFFF
@@ -57,6 +60,9 @@ def crc16(data: bytes) -> int:
     x ^= (p[7][acc >> 56] ^ p[6][(acc >> 48) & 0xFF] ^ p[5][(acc >> 40) & 0xFF] ^ p[4][(acc >> 32) & 0xFF]
           ^ p[3][(acc >> 24) & 0xFF] ^ p[2][(acc >> 16) & 0xFF] ^ p[1][(acc >> 8) & 0xFF] ^ (acc & 0xFF))
     return _T[x]
+
+
+crc16 = crc16_python if speedups is None else speedups.crc16
 
 
 def crc16_hex(data: bytes) -> str:

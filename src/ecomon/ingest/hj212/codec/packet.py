@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ecomon.ingest.hj212.codec.accel import speedups as _speedups
 from ecomon.ingest.hj212.codec.commands import must_encrypt
 from ecomon.ingest.hj212.codec.cp import DataView, data_view, encode_cp, format_cp, parse_cp
 from ecomon.ingest.hj212.codec.crc import crc16, crc16_utf16
@@ -217,7 +218,15 @@ def decode(frame: bytes | str, *, lenient: bool = False, version: Version | None
 def _decode_canonical(frame: bytes, version: Version | None) -> Packet | None:
     """Single pass for the frame every conforming 2017/2025 device sends (ASCII, canonical header, upper-case CRC,
     exact length): one match, one CRC, one CP split. None means "not this shape": the general path then decides,
-    with the precise error or lenient warning, so this changes speed and never the verdict."""
+    with the precise error or lenient warning, so this changes speed and never the verdict.
+
+    The C accelerator does the same in one pass; False from it means "canonical, but CP needs the general parser"."""
+    if _speedups is not None:
+        found = _speedups.decode_canonical(frame, -1 if version is None else version.value)
+        if found is None:
+            return None
+        if found is not False:
+            return Packet(found[0], found[1], _BY_BITS[found[2]])
     if not frame.isascii() or (match := _CANONICAL_FRAME.fullmatch(frame.decode("ascii"))) is None:
         return None
     length, *fields, _, crc = match.groups()
@@ -526,6 +535,9 @@ def segment_length(packet: Packet) -> int:
 
 def encode(packet: Packet, *, key: bytes | None = None, cipher_form: CipherForm = CipherForm.RAW) -> bytes:
     """A strictly conforming frame with its length and CRC; CP encrypted when `key` is given and §6.4.4 asks."""
+    if key is None and _speedups is not None and (
+            frame := _speedups.encode_canonical(packet.header, packet.cp, packet.version.value)) is not None:
+        return frame
     header = packet.header
     head = _canonical_head(packet)
     if head is None:
