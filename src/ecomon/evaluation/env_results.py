@@ -21,8 +21,8 @@ import psycopg
 ELEMENTS = ("soil", "noise", "radiation", "water")
 FIELDS = ("inputs_valid", "inputs_expected", "verdict", "verdict_code", "compliant", "value", "detail",
           "review_state")
-READ_COLUMNS = ("site_id", "code", "name_zh", "region_code", "attrs", "period", "period_start", "rule_set",
-                *FIELDS, "computed_at")
+READ_COLUMNS = ("site_id", "code", "name_zh", "region_code", "region_name", "attrs", "period", "period_start",
+                "rule_set", *FIELDS, "computed_at")
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,10 @@ def query(element: str, periods: Sequence[str], first: dt.date, last: dt.date, s
     evaluation result row aliased r that every stored result uses (`reports.model.Scopes.results`: the site is
     visible; for the public, every input released). Rows expose a NULL region_code, as site results do."""
     sql = f"""
-        SELECT r.site_id, s.code, s.name_zh, s.region_code, s.attrs, r.period, r.period_start, r.rule_set,
-               {", ".join(f"r.{f}" for f in FIELDS)}, r.computed_at
+        SELECT r.site_id, s.code, s.name_zh, s.region_code, g.name_zh, s.attrs, r.period, r.period_start,
+               r.rule_set, {", ".join(f"r.{f}" for f in FIELDS)}, r.computed_at
         FROM (SELECT e.*, NULL::text AS region_code FROM env_result e) r JOIN site s ON s.id = r.site_id
+        LEFT JOIN region g ON g.code = s.region_code
         WHERE r.element = %s AND r.period = ANY(%s) AND r.period_start BETWEEN %s AND %s AND {scope_sql}
         ORDER BY s.code, r.period_start, r.period"""
     return sql, [element, list(periods), first, last, *scope_args]

@@ -63,11 +63,11 @@ def _by_station(stations: list[dict], lang: str) -> Table:
     for s in stations:
         zone = s["detail"].get("zone")
         limits = noise.ZONE_LIMITS.get(zone or "")
-        rows.append({"name_zh": s["name_zh"], "region_code": s["region_code"], "zone": _zone_label(zone, lang),
+        rows.append({"name_zh": s["name_zh"], "region_name": s["region_name"], "zone": _zone_label(zone, lang),
                      **{f"{p}_{k}": s["detail"].get(f"{p}_{k}") for p in PERIODS for k in ("leq", "rate")},
                      "day_limit": limits[0] if limits else None, "night_limit": limits[1] if limits else None,
                      "periods": s["inputs_valid"], "verdict": s["verdict"]})
-    columns = [Column("name_zh", t("col.place", lang), width=16), Column("region_code", t("col.region", lang)),
+    columns = [Column("name_zh", t("col.place", lang), width=16), Column("region_name", t("col.region", lang)),
                Column("zone", t("col.zone", lang), width=10)]
     for period in PERIODS:
         word = t(f"noise.{period}", lang)

@@ -19,14 +19,15 @@ def queries(month: dt.date, scopes: Scopes) -> dict:
 
 def build(month: dt.date, results: dict[str, list[tuple]], lang: str = "zh") -> Report:
     rows = []
-    for s in gamma_stations.summary_from_stored(env_results.as_dicts(results["months"])):
+    for stored in env_results.as_dicts(results["months"]):
+        s = {**gamma_stations.summary_from_stored([stored])[0], "region_name": stored["region_name"]}
         low, high = s.get("background_low"), s.get("background_high")
         rows.append({**s, "range": f"{s['min']:.1f}～{s['max']:.1f}",
                      "background": f"{low:.1f}～{high:.1f}" if low is not None and high is not None else None,
                      "coverage": s["readings"]})
     unit = "nGy/h"
     columns = [
-        Column("name_zh", t("col.place", lang), width=16), Column("region_code", t("col.region", lang)),
+        Column("name_zh", t("col.place", lang), width=16), Column("region_name", t("col.region", lang)),
         Column("coverage", t("col.valid_hours", lang), decimals=0),
         Column("mean", t("col.gamma_mean", lang), unit, decimals=1),
         Column("range", t("col.gamma_range", lang), unit, width=14),
