@@ -3,9 +3,11 @@
 Merges hourly observations in batches through store.observations.merge (the one ingest path) into a fresh
 database — first as new data (the direct partition path), then as a revision of every value (the staged upsert
 that keeps history) — once with the per-statement audit triggers of migration 0005 (one chained record + digest
-per batch, QC queueing) and once with every trigger off (session_replication_role = replica, superuser only), in
-the same run; prints values/s of both and the ratios. Then verifies
-the chain and builds a Merkle checkpoint over 100,000 records.
+per batch, QC queueing, and since migration 0014 the day states of every (series, UTC day) touched) and once with
+every trigger off (session_replication_role = replica, superuser only), in the same run; prints values/s of both
+and the ratios. Then checks the stored observations against their day states (`ecomon audit verify --data`:
+rows/s and series-days/s, beside a bare fetch of the same rows as the baseline), verifies the chain and builds a
+signed Merkle checkpoint over 100,000 records, and times the Ed25519 signature checks.
 
 Run: ECOMON_HOME=var/dev-<you> .venv/bin/python bench/audit.py   (engines are started if embedded; ~1 min)
 """
@@ -20,7 +22,7 @@ import polars as pl
 import psycopg
 
 from ecomon.config import get_settings
-from ecomon.quality import audit
+from ecomon.quality import audit, audit_data
 from ecomon.runtime.engines import Engines
 from ecomon.store.db import connect, migrate
 from ecomon.store.observations import merge
@@ -83,6 +85,20 @@ def main() -> None:
           f"| ratio {chained[0] / plain[0]:.2f}")
     print(f"  revision : triggers off {plain[1]:>9,.0f} (baseline) | chained batch log {chained[1]:>9,.0f} "
           f"| ratio {chained[1] / plain[1]:.2f}")
+    with connect(base.rpartition("/")[0] + "/ecomon_bench_audit_on") as conn:
+        data = audit_data.verify_data(conn)
+        start = time.perf_counter()
+        with conn.cursor(name="bare") as cur:
+            cur.itersize = audit_data.FETCH
+            cur.execute("SELECT series_id, t, value, data_flag, qc_flag, review_state, version FROM observation "
+                        "ORDER BY series_id, t")
+            fetched = sum(1 for _ in cur)
+        bare = time.perf_counter() - start
+    assert data.ok and fetched == data.rows, data.problems
+    print(f"verify --data: {data.rows:,} rows in {data.days:,} series-days, {data.records:,} records: "
+          f"{data.seconds:.2f} s = {data.rows / data.seconds:,.0f} rows/s ({data.days / data.seconds:,.0f} "
+          f"series-days/s) | bare fetch of the same rows {fetched / bare:,.0f} rows/s (baseline) | ratio "
+          f"{bare / data.seconds:.2f}")
     url = fresh(base, "ecomon_bench_audit_chain")
     with connect(url) as conn:
         start = time.perf_counter()
@@ -97,9 +113,14 @@ def main() -> None:
         audit.checkpoint(conn, "bench")
         conn.commit()
         checkpoint = time.perf_counter() - start
-    assert report.ok
+        cps = audit.stored_checkpoints(conn) * 1000
+        start = time.perf_counter()
+        problem = audit.check_signatures(conn, cps, "bench")
+        signatures = time.perf_counter() - start
+    assert report.ok and problem is None
     print(f"100,000 chained records: append {100000 / append:,.0f} records/s (one statement), verify "
-          f"{verify:.2f} s ({100000 / verify:,.0f} records/s), Merkle checkpoint incl. verify {checkpoint:.2f} s")
+          f"{verify:.2f} s ({100000 / verify:,.0f} records/s), signed Merkle checkpoint incl. verify "
+          f"{checkpoint:.2f} s; Ed25519 checkpoint signature checks {len(cps) / signatures:,.0f}/s")
 
 
 if __name__ == "__main__":

@@ -43,10 +43,11 @@ CREATE TRIGGER observation_day_state_no_change BEFORE UPDATE OR DELETE ON observ
 CREATE TRIGGER observation_day_state_no_truncate BEFORE TRUNCATE ON observation_day_state
     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_truncate();
 
--- The obs-v2 row form of migration 0009 in one place (inlined by the planner).
+-- The obs-v2 row form of migration 0009 in one place. STABLE like convert_to, so the planner inlines it (an
+-- IMMUTABLE wrapper around a STABLE function is called per row instead, several times slower).
 CREATE FUNCTION observation_row_bytes(p_series_id integer, p_t timestamptz, p_value double precision,
                                       p_data_flag text, p_qc_flag smallint, p_review_state smallint,
-                                      p_version smallint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+                                      p_version smallint) RETURNS bytea LANGUAGE sql STABLE AS $$
     SELECT int4send(p_series_id) || timestamptz_send(p_t)
            || coalesce('\x01'::bytea || float8send(p_value), '\x00'::bytea)
            || coalesce(int2send(octet_length(p_data_flag)::smallint) || convert_to(p_data_flag, 'UTF8'),
@@ -88,17 +89,17 @@ BEGIN
         FROM written GROUP BY 1, 2),
     spans AS (
         SELECT series_id, min(day) AS lo, max(day) AS hi FROM days GROUP BY 1),
-    kept AS MATERIALIZED (
-        SELECT o.series_id, d.day, o.t,
-               observation_row_bytes(o.series_id, o.t, o.value, o.data_flag, o.qc_flag, o.review_state, o.version) AS b
-        FROM spans s
-        JOIN observation o ON o.series_id = s.series_id AND o.t >= s.lo::timestamp AT TIME ZONE 'UTC'
-                          AND o.t < (s.hi + 1)::timestamp AT TIME ZONE 'UTC'
+    kept AS MATERIALIZED (          -- LATERAL + OFFSET 0 (not flattened): one primary-key range scan per series
+        SELECT d.day, o.* FROM spans s
+        CROSS JOIN LATERAL (SELECT * FROM observation x WHERE x.series_id = s.series_id
+                            AND x.t >= s.lo::timestamp AT TIME ZONE 'UTC'
+                            AND x.t < (s.hi + 1)::timestamp AT TIME ZONE 'UTC' OFFSET 0) o
         JOIN days d ON d.series_id = o.series_id AND d.day = (o.t AT TIME ZONE 'UTC')::date
         WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.series_id = o.series_id AND w.t = o.t)),
     mixed AS (
         SELECT series_id, day, count(*) AS n, sha256(string_agg(b, ''::bytea ORDER BY t)) AS digest
-        FROM (SELECT series_id, day, t, b FROM kept
+        FROM (SELECT series_id, day, t, observation_row_bytes(series_id, t, value, data_flag, qc_flag, review_state,
+                                                              version) AS b FROM kept
               UNION ALL
               SELECT w.series_id, w.day, w.t, w.b FROM written w
               WHERE EXISTS (SELECT 1 FROM kept k WHERE k.series_id = w.series_id AND k.day = w.day)) u
@@ -181,8 +182,9 @@ BEGIN
                sha256(string_agg(observation_row_bytes(o.series_id, o.t, o.value, o.data_flag, o.qc_flag,
                                                        o.review_state, o.version), ''::bytea ORDER BY o.t)) AS digest
         FROM touched d
-        JOIN observation o ON o.series_id = d.series_id AND o.t >= d.day::timestamp AT TIME ZONE 'UTC'
-                          AND o.t < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+        CROSS JOIN LATERAL (SELECT * FROM observation x WHERE x.series_id = d.series_id
+                            AND x.t >= d.day::timestamp AT TIME ZONE 'UTC'
+                            AND x.t < (d.day + 1)::timestamp AT TIME ZONE 'UTC' OFFSET 0) o
         GROUP BY 1, 2),
     stored AS (
         INSERT INTO observation_day_state (series_id, day, seq, n, digest)
