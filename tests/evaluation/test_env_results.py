@@ -393,3 +393,44 @@ def test_report_cli_writes_both_formats(evaluated_env, tmp_path, monkeypatch):
                 assert out.stat().st_size > 1000
     finally:
         reset_settings()
+
+
+def test_soil_report_lists_every_sample_with_its_standard(evaluated_env, env):
+    from ecomon.reports import catalogue
+    from ecomon.reports.fetch import run_sync
+    from ecomon.reports.model import FULL_ACCESS
+    from ecomon.reports.render import render
+
+    prepared = catalogue.prepare("soil", {"from": "2026-01-01", "to": "2026-12-31"}, TZ, FULL_ACCESS)
+    built = prepared.build(run_sync(env, prepared.queries))
+    rows = {(r["name_zh"], r["date"]): r for r in built.tables[0].rows}
+    industrial = rows[("海淀示例工业用地点", "2026-05-21")]
+    assert (industrial["land"], industrial["rule_set"], industrial["over_intervention"], industrial["verdict"]) == (
+        "建设用地（第2类）", "GB36600-2018", "苯(0.12)", "超管制值")
+    paddy = rows[("通州示例水田点", "2026-10-15")]
+    assert (paddy["land"], paddy["pH"], paddy["Cd"], paddy["over_screening"], paddy["items"]) == (
+        "农用地（水田）", 5.3, 0.45, "Cd(0.50)", "8/8")
+    sheet = _sheet(render(built, "xlsx"))
+    assert sheet[0][0] == "土壤污染风险评价结果" and any("GB 15618-2018" in c for r in sheet for c in r)
+    with pytest.raises(ValueError, match="ascending range"):
+        catalogue.prepare("soil", {"from": "2026-12-31", "to": "2026-01-01"}, TZ, FULL_ACCESS)
+
+
+def test_evaluate_env_command(evaluated_env, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ecomon.cli import app
+    from ecomon.config import reset_settings
+
+    monkeypatch.setenv("ECOMON_DATABASE_URL", evaluated_env)
+    reset_settings()
+    try:
+        result = CliRunner().invoke(app, ["evaluate", "env", "--from", "2015-08-01", "--to", "2015-08-31",
+                                          "--element", "noise", "--element", "radiation"])
+        assert result.exit_code == 0, result.output
+        assert "4 noise" in result.output and "1 radiation" in result.output   # 3 periods with data + the month
+        wrong = CliRunner().invoke(app, ["evaluate", "env", "--from", "2015-08-01", "--to", "2015-08-31",
+                                         "--element", "ecology"])
+        assert wrong.exit_code == 2 and "unknown element" in wrong.output
+    finally:
+        reset_settings()

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ecomon.reports import daily_air, monthly_air, noise, radiation, sources, water
+from ecomon.reports import daily_air, monthly_air, noise, radiation, soil, sources, water
 from ecomon.reports.fetch import Queries
 from ecomon.reports.model import Report, Scopes
 from ecomon.standards.rulesets import AQI_RULESETS, check_aqi_ruleset
@@ -27,6 +27,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     water.KIND: ("report.water.title", ("month",), ()),
     noise.KIND: ("report.noise.title", ("month",), ()),
     radiation.KIND: ("report.radiation.title", ("month",), ()),
+    soil.KIND: ("report.soil.title", ("from", "to"), ()),
     sources.KIND: ("report.source.title", ("from", "to"), ()),
 }
 MAX_SOURCE_DAYS = 366
@@ -86,4 +87,6 @@ def prepare(kind: str, params: Mapping[str, str | None], tz: str, scopes: Scopes
     first, last = _date(params, "from"), _date(params, "to")
     if last < first or (last - first).days >= MAX_SOURCE_DAYS:
         raise ValueError(f"from..to must be an ascending range of at most {MAX_SOURCE_DAYS} days")
+    if kind == soil.KIND:
+        return Prepared(soil.queries(first, last, scopes), lambda r: soil.build(first, last, r, lang))
     return Prepared(sources.queries(first, last, tz, scopes), lambda r: sources.build(first, last, r, tz, lang))

@@ -162,6 +162,40 @@ STRINGS: dict[str, tuple[str, str]] = {
         ("Only periods holding >= 75 % of their hours count (day >= 12 h, night >= 6 h; an ecomon rule, GB 3096 sets "
         "none for automatic stations); the month complies when every counted period does.")),
     "unit.noise": ("声级单位：dB(A)", "Levels in dB(A)"),
+    "report.soil.title": ("土壤污染风险评价结果", "Soil pollution risk of the samples"),
+    "report.table.soil": ("各点位土壤样品评价结果", "Samples by soil point"),
+    "soil.farmland.paddy": ("农用地（水田）", "Farmland (paddy)"),
+    "soil.farmland.orchard": ("农用地（果园）", "Farmland (orchard)"),
+    "soil.farmland.other": ("农用地（其他）", "Farmland (other)"),
+    "soil.land_class": ("建设用地（第{klass}类）", "Construction land (class {klass})"),
+    "soil.no_verdict": ("未评价（缺少{missing}）", "Not assessed (no {missing})"),
+    "soil.item.CCl4": ("四氯化碳", "carbon tetrachloride"),
+    "soil.item.chloroform": ("氯仿", "chloroform"),
+    "soil.item.vinyl_chloride": ("氯乙烯", "vinyl chloride"),
+    "soil.item.TCE": ("三氯乙烯", "trichloroethylene"),
+    "soil.item.benzene": ("苯", "benzene"),
+    "soil.item.toluene": ("甲苯", "toluene"),
+    "soil.item.ethylbenzene": ("乙苯", "ethylbenzene"),
+    "soil.item.naphthalene": ("萘", "naphthalene"),
+    "soil.item.BaP": ("苯并[a]芘", "benzo[a]pyrene"),
+    "soil.item.BaA": ("苯并[a]蒽", "benz[a]anthracene"),
+    "soil.item.DBahA": ("二苯并[a,h]蒽", "dibenz[a,h]anthracene"),
+    "soil.item.Cr6": ("六价铬", "Cr(VI)"),
+    "col.sampling_date": ("采样日期", "Sampled"),
+    "col.land_use": ("用地类型", "Land use"),
+    "col.soil_standard": ("评价标准", "Standard"),
+    "col.over_screening": ("超筛选值项目（超标倍数）", "Above screening value (multiple)"),
+    "col.over_intervention": ("超管制值项目（超标倍数）", "Above intervention value (multiple)"),
+    "col.soil_items": ("评价项目数", "Items assessed"),
+    "col.soil_verdict": ("评价结果", "Result"),
+    "note.soil": (
+        ("农用地按 GB 15618-2018 表 1（风险筛选值，按 pH 分档及水田、果园）和表 3（风险管制值）评价，"
+        "类别为优先保护类、安全利用类、严格管控类；建设用地按 GB 36600-2018 表 1 第一类或第二类用地的筛选值和管制值评价。"),
+        ("Farmland: GB 15618-2018 Table 1 (screening values by pH band, paddy and orchard rows) and Table 3 "
+        "(intervention values); construction land: GB 36600-2018 Table 1 for first- or second-class land.")),
+    "note.soil_items": (
+        "超标倍数 =（实测值 − 标准值）/ 标准值；评价项目数为样品所测项目数 / 所用标准表中的项目数；浓度单位 mg/kg（干重）。",
+        "Multiple = (C − value)/value; items assessed = items measured / items of the table applied; mg/kg dry soil."),
     "note.gamma": (
         ("调查水平为点位前 365 天有效小时值的均值 + 3 倍标准差（全国辐射环境自动监测站的通行做法，国家未规定报警阈值）；"
         "超调查水平小时数为本月高于该水平的有效小时值个数。"),
