@@ -89,7 +89,7 @@ def main() -> None:
         data = audit_data.verify_data(conn)
         start = time.perf_counter()
         with conn.cursor(name="bare") as cur:
-            cur.itersize = audit_data.FETCH
+            cur.itersize = 50_000
             cur.execute("SELECT series_id, t, value, data_flag, qc_flag, review_state, version FROM observation "
                         "ORDER BY series_id, t")
             fetched = sum(1 for _ in cur)

@@ -178,3 +178,25 @@ def test_two_writers_of_the_same_day_at_once(data_db) -> None:
         newest = conn.execute("SELECT n FROM observation_day_state WHERE day = '2024-03-06' "
                               "ORDER BY seq DESC LIMIT 1").fetchone()[0]
     assert report.ok and report.rows == 2 * 12 and newest == 12, report.problems
+
+
+def test_day_digests_from_binary_copy_equal_batch_digest(data_db) -> None:
+    """The verifier cuts obs-v2 bytes from a binary COPY; the result equals store.observations.batch_digest over
+    the same rows fetched as Python values (NULL values and flags included)."""
+    from ecomon.store.observations import DIGEST_COLUMNS, batch_digest
+
+    url, ids = data_db
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE observation SET data_flag = NULL, value = 'NaN' WHERE series_id = %s AND t = %s",
+                     (ids[0], DAY0 + timedelta(hours=5)))
+        lo, hi = DAY0, DAY0 + timedelta(days=3)
+        days = list(audit_data._stored_days(conn, lo, hi, None))
+        expected = []
+        for sid in sorted(ids):
+            for d in range(3):
+                rows = conn.execute(f"SELECT {', '.join(DIGEST_COLUMNS)} FROM observation WHERE series_id = %s "
+                                    "AND t >= %s AND t < %s ORDER BY t",
+                                    (sid, DAY0 + timedelta(days=d), DAY0 + timedelta(days=d + 1))).fetchall()
+                expected.append((sid, (DAY0 + timedelta(days=d)).date(), len(rows), batch_digest(rows)))
+        conn.rollback()
+    assert days == expected

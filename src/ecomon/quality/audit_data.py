@@ -10,7 +10,7 @@ stored now:
 
 1. the day states are recomputed against the chained records that commit to them (a state table edited to match
    tampered rows is caught here);
-2. the stored rows of every day in the range are hashed here, in Python (`store.observations.batch_digest`, no
+2. the stored rows of every day in the range are hashed here, in Python, from their raw binary values (no
    database function trusted), and compared with the newest state of that day.
 
 Days stored before migration 0014 are covered from its baseline record on. Superseded versions in
@@ -28,11 +28,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from time import perf_counter
 
 import psycopg
+from psycopg import sql
 
-from ecomon.store.observations import DIGEST_COLUMNS, batch_digest
+from ecomon.store.observations import DIGEST_COLUMNS
 
-_DAY0 = date(2000, 1, 1)
-FETCH = 50_000
+_DAY0 = date(2000, 1, 1)                # PostgreSQL's epoch: timestamptz octets count µs from it
+_DAY_US = 86_400_000_000
 
 
 @dataclass(frozen=True)
@@ -119,24 +120,60 @@ def _series_names(conn: psycopg.Connection) -> dict[int, str]:
 
 def _stored_days(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None
                  ) -> Iterator[tuple[int, date, int, str]]:
-    """(series_id, UTC day, rows, obs-v2 digest hex) of every stored day in the range, hashed here."""
-    where = "t >= %s AND t < %s" + (" AND series_id = ANY(%s)" if series is not None else "")
-    params: tuple = (lo, hi, series) if series is not None else (lo, hi)
-    with conn.cursor(name="audit_data_rows") as cur:
-        cur.itersize = FETCH
-        cur.execute(f"SELECT {', '.join(DIGEST_COLUMNS)} FROM observation WHERE {where} ORDER BY series_id, t",
-                    params)
-        key: tuple[int, date] | None = None
-        group: list[tuple] = []
-        for row in cur:
-            row_key = (row[0], row[1].astimezone(UTC).date())
+    """(series_id, UTC day, rows, obs-v2 digest hex) of every stored day in the range, hashed here.
+
+    The rows arrive as binary COPY, whose fields are already the big-endian forms obs-v2 hashes (int4 series,
+    int8 µs since 2000, float8, text octets, int2 flags), so each row's bytes are cut from the stream without
+    building Python values — the same bytes as `store.observations.batch_digest` (tests compare both).
+    """
+    query = sql.SQL("COPY (SELECT {} FROM observation WHERE t >= {} AND t < {}{} ORDER BY series_id, t) "
+                    "TO STDOUT (FORMAT binary)").format(
+        sql.SQL(", ").join(map(sql.Identifier, DIGEST_COLUMNS)), sql.Literal(lo), sql.Literal(hi),
+        sql.SQL(" AND series_id = ANY({})").format(sql.Literal(series)) if series is not None else sql.SQL(""))
+    key: tuple[bytes, int] | None = None
+    n, digest = 0, hashlib.sha256()
+    with conn.cursor() as cur, cur.copy(query) as copy:
+        for series_id, t, row in _binary_rows(copy):
+            row_key = (series_id, int.from_bytes(t, "big", signed=True) // _DAY_US)
             if row_key != key:
                 if key is not None:
-                    yield (*key, len(group), batch_digest(group))
-                key, group = row_key, []
-            group.append(row)
-        if key is not None:
-            yield (*key, len(group), batch_digest(group))
+                    yield _day(key, n, digest)
+                key, n, digest = row_key, 0, hashlib.sha256()
+            n += 1
+            digest.update(row)
+    if key is not None:
+        yield _day(key, n, digest)
+
+
+def _day(key: tuple[bytes, int], n: int, digest: hashlib._Hash) -> tuple[int, date, int, str]:
+    return int.from_bytes(key[0], "big", signed=True), _DAY0 + timedelta(days=key[1]), n, digest.hexdigest()
+
+
+def _binary_rows(copy: psycopg.Copy) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """(series_id octets, t octets, obs-v2 row bytes) per tuple of a binary COPY of DIGEST_COLUMNS.
+
+    The server sends each row of COPY TO as one CopyData message (PostgreSQL protocol, "COPY Operations"); the
+    first also carries the file header (signature, flags, extension length + extension), the last the trailer.
+    """
+    first = True
+    for chunk in copy:
+        row = memoryview(chunk)
+        if first:
+            row, first = row[19 + int.from_bytes(row[15:19], "big"):], False
+        if len(row) < 22:                                      # the trailer (field count -1)
+            continue
+        series_id, t = bytes(row[6:10]), bytes(row[14:22])
+        if row[22:26] == b"\xff\xff\xff\xff":
+            value, q = b"\x00", 26
+        else:
+            value, q = b"\x01" + row[26:34], 34
+        flen = int.from_bytes(row[q:q + 4], "big", signed=True)
+        if flen < 0:
+            flag, q = b"\xff\xff", q + 4
+        else:
+            flag, q = flen.to_bytes(2, "big") + row[q + 4:q + 4 + flen], q + 4 + flen
+        yield series_id, t, b"".join((series_id, t, value, flag, b"\x00\x00", row[q + 4:q + 6], row[q + 10:q + 12],
+                                      row[q + 16:q + 18]))
 
 
 def verify_data(conn: psycopg.Connection, since: date | None = None, until: date | None = None,
