@@ -434,3 +434,20 @@ def test_evaluate_env_command(evaluated_env, monkeypatch):
         assert wrong.exit_code == 2 and "unknown element" in wrong.output
     finally:
         reset_settings()
+
+
+def test_farmland_sample_without_ph_is_stored_unassessed(evaluated_env, env):
+    """GB 15618-2018 values depend on pH: without it the sample is kept, with no category and the reason."""
+    env.execute("""INSERT INTO observation (series_id, t, value, channel, source_id)
+                   SELECT se.id, '2026-06-01T00:00:00+08:00', 0.2, 'manual', 0 FROM series se
+                   JOIN site s ON s.id = se.site_id WHERE s.code = 'SOIL-TZ-01' AND se.parameter_code = 'x05002'""")
+    env_runner.evaluate(env, dt.date(2026, 6, 1), dt.date(2026, 6, 1), TZ, elements=("soil",))
+    sample = _results(env, "soil", "sample")["SOIL-TZ-01@2026-06-01"]
+    assert (sample["verdict"], sample["compliant"], sample["inputs_valid"], sample["detail"]["missing"]) == (
+        None, None, 1, "pH")
+    from ecomon.reports import catalogue
+    from ecomon.reports.fetch import run_sync
+    from ecomon.reports.model import FULL_ACCESS
+
+    prepared = catalogue.prepare("soil", {"from": "2026-06-01", "to": "2026-06-30"}, TZ, FULL_ACCESS)
+    assert prepared.build(run_sync(env, prepared.queries)).tables[0].rows[0]["verdict"] == "未评价（缺少pH）"

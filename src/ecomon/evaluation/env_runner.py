@@ -7,7 +7,9 @@ compliance, GB 3096-2008), gamma dose rate (monthly, against the station's basel
 (a trigger on `aggregate_dirty`, which every writer fills, migration 0013) and recomputes what they feed:
 the soil samples of that day; the noise months of that day and the day before (a night runs to 06:00 of the
 next day); the water month; the gamma month and the later months up to the current one whose 365-day baseline
-contains the day. The air evaluation (`runner`) calls it in the same transaction.
+contains the day. The air evaluation (`runner`) calls it in the same transaction. The watch loop rebuilds (and so
+empties) `aggregate_dirty` before it, so a later change of the same series and day inserts there again and is
+queued again (an insert that meets a pending row of `aggregate_dirty` finds this queue's row pending too).
 """
 
 from __future__ import annotations

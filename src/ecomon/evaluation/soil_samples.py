@@ -125,8 +125,8 @@ def _result(part: pl.DataFrame, row: int, rule_set: str, words: tuple[str, ...],
     detail = {**context, "values": measured,
               "over_screening": _multiples(assessed.over_screening, row),
               "over_intervention": _multiples(assessed.over_intervention, row)}
-    if missing:
-        detail["missing"] = missing
+    if code < 0:
+        detail["missing"] = missing or "items"   # pH, or every item of the standard's table
     return Result(
         site_id=int(part["site_id"][row]), period="sample", period_start=part["day"][row], rule_set=rule_set,
         inputs_valid=len(measured), inputs_expected=expected,

@@ -30,7 +30,7 @@ def build(first: dt.date, last: dt.date, results: dict[str, list[tuple]], lang: 
                      "over_screening": _multiples(detail["over_screening"], lang),
                      "over_intervention": _multiples(detail["over_intervention"], lang),
                      "items": f"{s['inputs_valid']}/{s['inputs_expected']}",
-                     "verdict": s["verdict"] or t("soil.no_verdict", lang, missing=detail.get("missing", ""))})
+                     "verdict": s["verdict"] or t(f"soil.missing.{detail.get('missing', 'items')}", lang)})
     columns = [
         Column("name_zh", t("col.place", lang), width=16), Column("region_name", t("col.region", lang)),
         Column("date", t("col.sampling_date", lang), width=11), Column("land", t("col.land_use", lang), width=14),
