@@ -451,3 +451,17 @@ def test_farmland_sample_without_ph_is_stored_unassessed(evaluated_env, env):
 
     prepared = catalogue.prepare("soil", {"from": "2026-06-01", "to": "2026-06-30"}, TZ, FULL_ACCESS)
     assert prepared.build(run_sync(env, prepared.queries)).tables[0].rows[0]["verdict"] == "未评价（缺少pH）"
+
+
+def test_sites_csv_attrs_are_merged_and_checked(evaluated_env, env):
+    """The registry's sites CSV carries the land use the soil evaluation reads (`attrs`, a JSON object)."""
+    from ecomon.registry import store
+
+    row = {"code": "SOIL-CY-01", "name_zh": "朝阳示例住宅用地点", "element": "soil", "site_type": "risk",
+           "control_level": "city", "region_code": "110105"}
+    store.upsert_sites(env, [{**row, "attrs": '{"land_class": 2}'}], "test")
+    assert env.execute("SELECT attrs FROM site WHERE code = 'SOIL-CY-01'").fetchone()[0] == {
+        "land_use": "construction", "land_class": 2}
+    for bad, message in (("{not json", "attrs is not JSON"), ("[1]", "attrs must be a JSON object")):
+        with pytest.raises(ValueError, match=message):
+            store.upsert_sites(env, [{**row, "attrs": bad}], "test")
