@@ -6,8 +6,10 @@ record per statement with the batch digest, so the chain costs one row per batch
 
 Verification recomputes every hash here, in Python, from the stored fields (it trusts no database function),
 checks each link, the sequence, the head and every Merkle checkpoint (RFC 6962 tree over record hashes), and
-names the first broken, deleted, inserted or reordered record. Checkpoints exported to a file and kept outside
-the database also reveal a rewrite of the whole chain by someone with database superuser rights.
+names the first broken, deleted, inserted or reordered record. Checkpoints are signed with the installation's
+Ed25519 key (`audit_keys`, migration 0014); exported to a file and kept outside the database with the public key,
+they also reveal a rewrite of the whole chain by someone with database superuser rights. The observations
+themselves are checked against the chain by `audit_data`.
 """
 
 from __future__ import annotations
