@@ -25,37 +25,37 @@ BASELINE_DAYS = 365
 
 def hourly_query(first: dt.date, last: dt.date, tz: str, scope_sql: str,
                  scope_args: list[object]) -> tuple[str, list[object]]:
-    """Valid hourly dose rates of gamma stations (site alias s, scoped) from the baseline year to `last`."""
+    """Per gamma station (site alias s, scoped): the valid hourly dose rates of the baseline year before `first`
+    and of first..last, as two arrays (one row per station, not per hour), and the period's lowest review state."""
     zone = ZoneInfo(tz)
     start = dt.datetime.combine(first, dt.time(), zone)
     lo = start - dt.timedelta(days=BASELINE_DAYS)
     hi = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
     sql = f"""
         SELECT s.id, s.code, s.name_zh, s.region_code, (s.attrs->>'background_low')::float,
-               (s.attrs->>'background_high')::float, o.t >= %s, o.value, o.review_state
+               (s.attrs->>'background_high')::float,
+               coalesce(array_agg(o.value) FILTER (WHERE o.t < %s), '{{}}'),
+               coalesce(array_agg(o.value) FILTER (WHERE o.t >= %s), '{{}}'),
+               min(o.review_state) FILTER (WHERE o.t >= %s)
         FROM site s JOIN series se ON se.site_id = s.id JOIN observation o ON o.series_id = se.id
         WHERE s.element = 'radiation' AND s.site_type = 'gamma' AND se.interval_kind = 'hour'
           AND se.parameter_code = %s AND o.value IS NOT NULL AND o.qc_flag NOT IN (4, 9)
-          AND o.t >= %s AND o.t < %s AND {scope_sql}"""
-    return sql, [start, DOSE_RATE, lo, hi, *scope_args]
+          AND o.t >= %s AND o.t < %s AND {scope_sql}
+        GROUP BY 1, 2, 3, 4, 5, 6
+        ORDER BY 2"""
+    return sql, [start, start, start, DOSE_RATE, lo, hi, *scope_args]
 
 
 def station_summary(rows: list[tuple], k: float = radiation.DEFAULT_SIGMA_MULTIPLE) -> pl.DataFrame:
-    """Per station: readings, mean/min/max in the period, baseline (mean, sd, n), investigation level, readings
-    above it, the verdict against the local background range when known, and the lowest review state of the
-    period's readings."""
-    frame = pl.DataFrame(rows, schema={"site_id": pl.Int64, "code": pl.Utf8, "name_zh": pl.Utf8,
-                                       "region_code": pl.Utf8, "low": pl.Float64, "high": pl.Float64,
-                                       "in_period": pl.Boolean, "value": pl.Float64, "review_state": pl.Int16},
-                         orient="row")
+    """Per station with readings in the period: readings, mean/min/max in the period, baseline (mean, sd, n),
+    investigation level, readings above it, the verdict against the local background range when known, and the
+    lowest review state of the period's readings."""
     result = []
-    for (site_id, code, name, region, low, high), group in frame.group_by(
-            ["site_id", "code", "name_zh", "region_code", "low", "high"], maintain_order=True):
-        current = group.filter(pl.col("in_period"))
-        period = current["value"].to_numpy()
+    for site_id, code, name, region, low, high, before, during, review_state in rows:
+        period = np.asarray(during, dtype=np.float64)
         if not period.size:
             continue
-        history = group.filter(~pl.col("in_period"))["value"].to_numpy()
+        history = np.asarray(before, dtype=np.float64)
         base = radiation.baseline(history) if history.size >= 2 else None
         level = base.investigation_level(k) if base else None
         mean = float(period.mean())
@@ -69,7 +69,7 @@ def station_summary(rows: list[tuple], k: float = radiation.DEFAULT_SIGMA_MULTIP
             "investigation_level": round(level, 1) if level is not None else None,
             "above_investigation": int(np.count_nonzero(period > level)) if level is not None else None,
             "background_low": low, "background_high": high, "background_verdict": verdict,
-            "review_state": int(current["review_state"].min()),
+            "review_state": int(review_state),
         })
     return pl.DataFrame(result, infer_schema_length=None).sort("code") if result else pl.DataFrame()
 
