@@ -465,3 +465,15 @@ def test_sites_csv_attrs_are_merged_and_checked(evaluated_env, env):
     for bad, message in (("{not json", "attrs is not JSON"), ("[1]", "attrs must be a JSON object")):
         with pytest.raises(ValueError, match=message):
             store.upsert_sites(env, [{**row, "attrs": bad}], "test")
+
+
+def test_water_report_uses_the_stored_month(evaluated_env, env):
+    """The stored class is what the report prints, even after the observations changed and before the watch
+    service recomputed them."""
+    env.execute("""UPDATE observation o SET value = 0.2 FROM series se JOIN site s ON s.id = se.site_id
+                   WHERE o.series_id = se.id AND s.code = 'WS1' AND se.parameter_code = 'w21003'""")
+    rows = {r["name_zh"]: r for r in _report(env, "water", "2015-08").tables[0].rows}
+    assert (rows["WS1站"]["class"], rows["WS1站"]["compliant"]) == ("IV", False)
+    env_runner.evaluate(env, AUGUST, AUGUST, TZ, elements=("water",))
+    rows = {r["name_zh"]: r for r in _report(env, "water", "2015-08").tables[0].rows}
+    assert rows["WS1站"]["class"] == "II"

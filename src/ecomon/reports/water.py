@@ -8,7 +8,7 @@ import datetime as dt
 
 import polars as pl
 
-from ecomon.evaluation import water_bodies, water_sections
+from ecomon.evaluation import env_results, water_bodies, water_sections
 from ecomon.reports.model import Column, Report, Scopes, Table
 from ecomon.web.i18n.reports import t
 
@@ -17,11 +17,15 @@ SHOWN_ITEMS = (("pH", 2), ("DO", 1), ("CODMn", 1), ("COD", 1), ("BOD5", 1), ("NH
 
 
 def queries(month: dt.date, tz: str, scopes: Scopes) -> dict:
-    return {"rows": water_sections.month_query(month, tz, *scopes.sites)}
+    return {"stored": env_results.query("water", ("month",), month, month, *scopes.results),
+            "rows": water_sections.month_query(month, tz, *scopes.sites)}
 
 
 def build(month: dt.date, results: dict[str, list[tuple]], lang: str = "zh") -> Report:
-    sections = water_sections.classify_sections(results["rows"])
+    """From the stored monthly results when the month was evaluated, else from the observations."""
+    stored = env_results.as_dicts(results["stored"])
+    sections = (water_sections.sections_from_stored(stored) if stored
+                else water_sections.classify_sections(results["rows"]))
     body_words = {"river": "河流", "lake": "湖库"} if lang == "zh" else {"river": "river", "lake": "lake"}
     rows = [] if not sections.height else sections.with_columns(
         pl.col("waterbody").replace_strict(body_words, default=pl.col("waterbody"))).to_dicts()
