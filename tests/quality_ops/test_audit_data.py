@@ -200,3 +200,36 @@ def test_day_digests_from_binary_copy_equal_batch_digest(data_db) -> None:
                 expected.append((sid, (DAY0 + timedelta(days=d)).date(), len(rows), batch_digest(rows)))
         conn.rollback()
     assert days == expected
+
+
+def test_migration_baselines_observations_stored_before_it(platform_env, use_database) -> None:
+    """Data written before migration 0014 gets its day states from one chained baseline record, so it is checked."""
+    from alembic import command
+    from alembic.config import Config
+
+    from ecomon.store import db
+
+    url = _fresh_database(platform_env["database_url"], "ecomon_audit_baseline_test")
+    cfg = Config(str(db.Path(db.__file__).with_name("alembic.ini")))
+    cfg.attributes["url"] = db.sqlalchemy_url(url)
+    command.upgrade(cfg, "0013")
+    with db.connect(url) as conn:
+        ensure_registry(conn)
+        site = conn.execute("SELECT id FROM site WHERE code = 'Dongsi'").fetchone()[0]
+        sid = series_ids(conn, pl.DataFrame({"site_id": [site], "parameter": ["a34004"]}), "hour")["series_id"][0]
+        conn.execute("SELECT ensure_observation_partitions(%s, %s)", (DAY0, DAY0))
+        conn.execute("INSERT INTO observation (series_id, t, value, data_flag, channel, source_id) "
+                     "SELECT %s, %s + h * interval '1 hour', h, 'N', 'file', 0 FROM generate_series(0, 29) h",
+                     (sid, DAY0))                              # written as the schema of 0013 does
+        conn.commit()
+    db.migrate(url)
+    with psycopg.connect(url) as conn:
+        baseline = conn.execute("SELECT actor, detail FROM audit_event WHERE action = 'observation.baseline'"
+                                ).fetchall()
+        assert [(a, d["rows"], d["days"]) for a, d in baseline] == [("migration:0014", 30, 2)]
+        assert audit_data.verify_data(conn).ok
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("UPDATE observation SET value = 0 WHERE t = %s", (DAY0 + timedelta(hours=2),))
+        report = audit_data.verify_data(conn)
+    assert [(p.kind, p.day) for p in report.problems] == [("edited", DAY0.date())]
+    assert "observation.baseline by migration:0014" in report.problems[0].message
