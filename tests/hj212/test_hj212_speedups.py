@@ -234,23 +234,34 @@ def test_random_bytes_decode_alike(raw: bytes) -> None:
 
 @needs_c
 @settings(max_examples=2000, deadline=None)
-@given(st.binary(max_size=1100), st.integers(-1, 63))
-def test_the_c_decoder_answers_any_bytes(raw: bytes, expected: int) -> None:
-    """Memory safety: every input yields a value (tuple, None or False), never a crash or an exception."""
+@given(st.binary(max_size=1100), st.sampled_from([None, *Version, "other"]))
+def test_the_c_decoder_answers_any_bytes(raw: bytes, version: Version | None) -> None:
+    """Memory safety: every input yields a Packet, None or False, never a crash or an exception."""
     for data in (raw, b"##%04d" % max(len(raw) - 6, 0) + raw, raw[:len(raw) - 8] + b"&&0000\r\n"):
-        found = speedups.decode_canonical(data, expected)
-        assert found is None or found is False or (isinstance(found, tuple) and len(found) == 3)
+        found = speedups.decode_canonical(data, version, Packet, tuple(Version))
+        assert found is None or found is False or isinstance(found, Packet)
 
 
 @needs_c
 def test_the_c_functions_refuse_wrong_arguments() -> None:
+    versions = tuple(Version)
     with pytest.raises(TypeError):
-        speedups.decode_canonical("##0000", -1)
-    with pytest.raises(ValueError):
-        speedups.decode_canonical(b"", 2 ** 33 + 1)
+        speedups.decode_canonical("##0000", None, Packet, versions)
     with pytest.raises(TypeError):
-        speedups.encode_canonical({}, {})
-    assert speedups.encode_canonical([], {}, 1) is None
+        speedups.decode_canonical(b"", None, Packet, list(versions))
+    with pytest.raises(TypeError):
+        speedups.encode_canonical({}, {}, Version.HJ212_2017)
+    assert speedups.encode_canonical([], {}, Version.HJ212_2017, versions) is None
+    assert speedups.encode_canonical({}, {}, "2017", versions) is None
+    assert speedups.decode_canonical(VALID[0], "2017", Packet, versions) is None
+
+
+@needs_c
+def test_c_packets_are_real_packets() -> None:
+    decoded = decode(VALID[0])
+    assert type(decoded) is Packet and decoded.warnings == () and decoded.version is Version.HJ212_2017
+    with pytest.raises(AttributeError):
+        decoded.cp = {}  # type: ignore[misc]  # still frozen
 
 
 # --- encode -------------------------------------------------------------------------------------------------------

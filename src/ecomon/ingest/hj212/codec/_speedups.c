@@ -71,10 +71,17 @@ hj212_crc(const unsigned char *p, Py_ssize_t n)
 /* ---- shared helpers ------------------------------------------------------------------------------------------ */
 enum { HDR_QN, HDR_ST, HDR_CN, HDR_PW, HDR_MN, HDR_FLAG, HDR_PNUM, HDR_PNO, HDR_RF, HDR_COUNT };
 static const char *const HEADER_NAMES[HDR_COUNT] = {"QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO", "RF"};
+static const Py_ssize_t HEADER_NAME_LEN[HDR_COUNT] = {2, 2, 2, 2, 2, 4, 4, 3, 2};
 static PyObject *header_keys[HDR_COUNT]; /* interned */
+/* the fields of the Packet dataclass (packet.py checks at import that they still are these) */
+enum { PKT_HEADER, PKT_CP, PKT_VERSION, PKT_WARNINGS, PKT_COUNT };
+static const char *const PACKET_FIELDS[PKT_COUNT] = {"header", "cp", "version", "warnings"};
+static PyObject *packet_fields[PKT_COUNT]; /* interned */
+static PyObject *no_warnings;             /* () */
 
 /* CP keys whose value is a time: _check_cp in packet.py (§6.3.4 YYYYMMDDhhmmss). */
 static const char *const TIME_KEYS[] = {"DataTime", "SystemTime", "BeginTime", "EndTime", "RestartTime"};
+static const Py_ssize_t TIME_KEY_LEN[] = {8, 10, 9, 7, 11};
 #define N_TIME_KEYS 5
 static PyObject *time_keys[N_TIME_KEYS];
 
@@ -157,6 +164,35 @@ check_fields(long flag, int has_parts, long pnum, long pno, int has_rf, long exp
     if (has_rf && bits != 2)
         return -1;
     return bits;
+}
+
+/* The Flag version bits of `version`: its index in `versions` (packet.py _BY_BITS, indexed by those bits), -1 for
+ * None, -2 for anything else. */
+static int
+version_bits(PyObject *version, PyObject *versions)
+{
+    if (version == Py_None)
+        return -1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(versions); i++)
+        if (PyTuple_GET_ITEM(versions, i) == version)
+            return (int)i;
+    return -2;
+}
+
+/* Packet(header, cp, version) without running the dataclass __init__ in the interpreter: the same slot stores
+ * its frozen __init__ makes through object.__setattr__. Steals header and cp. */
+static PyObject *
+new_packet(PyTypeObject *type, PyObject *header, PyObject *cp, PyObject *version)
+{
+    PyObject *packet = type->tp_alloc(type, 0);
+    if (packet == NULL || PyObject_GenericSetAttr(packet, packet_fields[PKT_HEADER], header) < 0
+        || PyObject_GenericSetAttr(packet, packet_fields[PKT_CP], cp) < 0
+        || PyObject_GenericSetAttr(packet, packet_fields[PKT_VERSION], version) < 0
+        || PyObject_GenericSetAttr(packet, packet_fields[PKT_WARNINGS], no_warnings) < 0)
+        Py_CLEAR(packet);
+    Py_DECREF(header);
+    Py_DECREF(cp);
+    return packet;
 }
 
 /* ---- decode -------------------------------------------------------------------------------------------------- */
@@ -329,25 +365,22 @@ set_header(PyObject *header, int which, const unsigned char *p, Py_ssize_t start
 }
 
 PyDoc_STRVAR(decode_canonical_doc,
-"decode_canonical(frame: bytes, expected_version: int) -> tuple[dict, dict, int] | None | False\n\n"
-"The canonical-frame path of packet.decode (its _decode_canonical): (header, cp, version bits) when the frame is\n"
-"the canonical 2017/2025 shape and verifies; None when it is not that shape (the general path decides); False when\n"
-"the frame is canonical but CP needs the general CP parser. expected_version: Version.value, or -1 if unknown.");
+"decode_canonical(frame: bytes, version: Version | None, packet_type: type[Packet], versions: tuple[Version, ...])\n"
+"-> Packet | None | False\n\n"
+"The canonical-frame path of packet.decode (its _decode_canonical): the Packet when the frame is the canonical\n"
+"2017/2025 shape and verifies; None when it is not that shape (the general path decides); False when the frame is\n"
+"canonical but CP needs the general CP parser. `versions` is indexed by the Flag version bits.");
 
 static PyObject *
 decode_canonical(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyLong_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "decode_canonical(frame: bytes, expected_version: int)");
+    if (nargs != 4 || !PyBytes_Check(args[0]) || !PyType_Check(args[2]) || !PyTuple_CheckExact(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "decode_canonical(frame: bytes, version, packet_type: type, versions: tuple)");
         return NULL;
     }
-    long expected = PyLong_AsLong(args[1]);
-    if (expected == -1 && PyErr_Occurred())
-        return NULL;
-    if (expected < -1 || expected > 63) {
-        PyErr_SetString(PyExc_ValueError, "expected_version: Flag version bits 0..63, or -1");
-        return NULL;
-    }
+    int expected = version_bits(args[1], args[3]);
+    if (expected == -2)
+        Py_RETURN_NONE;
     const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(args[0]);
     Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
     /* ## + 4 digits … CP=&& region && + 4 upper-case hex + CR LF, ASCII throughout */
@@ -387,7 +420,7 @@ decode_canonical(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     int bits = check_fields(decimal(p + at[HDR_FLAG], len[HDR_FLAG]), has_parts,
                             decimal(p + at[HDR_PNUM], len[HDR_PNUM]), decimal(p + at[HDR_PNO], len[HDR_PNO]),
                             has_rf, expected);
-    if (bits < 0 || n - 12 > MAX_SEGMENT || cp_end - cp_start + 7 > MAX_CP)
+    if (bits < 0 || bits >= PyTuple_GET_SIZE(args[3]) || n - 12 > MAX_SEGMENT || cp_end - cp_start + 7 > MAX_CP)
         Py_RETURN_NONE;
 
     PyObject *cp = parse_cp_fast(p, cp_start, cp_end);
@@ -411,16 +444,7 @@ decode_canonical(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (set_header(header, k, p, at[k], len[k]) < 0)
             goto fail;
     }
-    PyObject *result = PyTuple_New(3), *version = PyLong_FromLong(bits);
-    if (result == NULL || version == NULL) {
-        Py_XDECREF(result);
-        Py_XDECREF(version);
-        goto fail;
-    }
-    PyTuple_SET_ITEM(result, 0, header);
-    PyTuple_SET_ITEM(result, 1, cp);
-    PyTuple_SET_ITEM(result, 2, version);
-    return result;
+    return new_packet((PyTypeObject *)args[2], header, cp, PyTuple_GET_ITEM(args[3], bits));
 fail:
     Py_XDECREF(header);
     Py_DECREF(cp);
@@ -461,7 +485,7 @@ static int
 is_time_key(const unsigned char *s, Py_ssize_t n)
 {
     for (int k = 0; k < N_TIME_KEYS; k++)
-        if ((size_t)n == strlen(TIME_KEYS[k]) && memcmp(s, TIME_KEYS[k], (size_t)n) == 0)
+        if (n == TIME_KEY_LEN[k] && s[0] == (unsigned char)TIME_KEYS[k][0] && memcmp(s, TIME_KEYS[k], (size_t)n) == 0)
             return 1;
     return 0;
 }
@@ -473,25 +497,22 @@ typedef struct {
 } Item;
 
 PyDoc_STRVAR(encode_canonical_doc,
-"encode_canonical(header: dict, cp: dict, version: int) -> bytes | None\n\n"
+"encode_canonical(header: dict, cp: dict, version: Version, versions: tuple[Version, ...]) -> bytes | None\n\n"
 "The frame packet.encode writes (without a key) when the header is canonical for the version and no CP key or\n"
-"value holds a delimiter, space or '/'; None hands the packet to the Python encoder (which validates and raises).");
+"value holds a delimiter, space or '/'; None hands the packet to the Python encoder (which validates and raises).\n"
+"`versions` is indexed by the Flag version bits.");
 
 static PyObject *
 encode_canonical(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyLong_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "encode_canonical(header: dict, cp: dict, version: int)");
+    if (nargs != 4 || !PyTuple_CheckExact(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "encode_canonical(header: dict, cp: dict, version, versions: tuple)");
         return NULL;
     }
     PyObject *header = args[0], *cp = args[1];
-    long version = PyLong_AsLong(args[2]);
-    if (version == -1 && PyErr_Occurred())
-        return NULL;
-    if (version < 0 || version > 63) {
-        PyErr_SetString(PyExc_ValueError, "version: Flag version bits 0..63");
-        return NULL;
-    }
+    int version = version_bits(args[2], args[3]);
+    if (version < 0)
+        Py_RETURN_NONE;
     if (!PyDict_CheckExact(header) || !PyDict_CheckExact(cp))
         Py_RETURN_NONE;
 
@@ -515,7 +536,7 @@ encode_canonical(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (hl[which] < SHAPE[which].lo || hl[which] > SHAPE[which].hi || !all_of(hv[which], hl[which], SHAPE[which].cls)
             || (which == HDR_RF && hv[which][0] != '1'))
             Py_RETURN_NONE;
-        head_len += (Py_ssize_t)strlen(HEADER_NAMES[which]) + 2 + hl[which];
+        head_len += HEADER_NAME_LEN[which] + 2 + hl[which];
         next = which + 1;
     }
     if (next <= HDR_FLAG || next == HDR_PNO)
@@ -568,9 +589,8 @@ encode_canonical(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     for (int h = 0; h < HDR_COUNT; h++) {
         if (hv[h] == NULL)
             continue;
-        size_t name_len = strlen(HEADER_NAMES[h]);
-        memcpy(w, HEADER_NAMES[h], name_len);
-        w += name_len;
+        memcpy(w, HEADER_NAMES[h], (size_t)HEADER_NAME_LEN[h]);
+        w += HEADER_NAME_LEN[h];
         *w++ = '=';
         memcpy(w, hv[h], (size_t)hl[h]);
         w += hl[h];
@@ -642,6 +662,11 @@ PyInit__speedups(void)
     for (int k = 0; k < N_TIME_KEYS; k++)
         if (time_keys[k] == NULL && (time_keys[k] = PyUnicode_InternFromString(TIME_KEYS[k])) == NULL)
             return NULL;
+    for (int k = 0; k < PKT_COUNT; k++)
+        if (packet_fields[k] == NULL && (packet_fields[k] = PyUnicode_InternFromString(PACKET_FIELDS[k])) == NULL)
+            return NULL;
+    if (no_warnings == NULL && (no_warnings = PyTuple_New(0)) == NULL)
+        return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL)
         return NULL;

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
 from ecomon.ingest.hj212.codec.accel import speedups as _speedups
 from ecomon.ingest.hj212.codec.commands import must_encrypt
@@ -117,6 +118,10 @@ class Packet:
         return data_view(self.cp)
 
 
+# The C accelerator creates Packets by setting exactly these slots (as the frozen dataclass __init__ does).
+assert tuple(f.name for f in dataclass_fields(Packet)) == ("header", "cp", "version", "warnings")
+
+
 def build(cn: str, cp: Mapping[str, str], *, version: Version, st: str, pw: str, mn: str, qn: str | None = None,
           reply: bool = False, pnum: int | None = None, pno: int | None = None, resend: bool = False) -> Packet:
     """Assemble a packet with the Flag the version prescribes (no validation here: `encode` validates)."""
@@ -170,8 +175,13 @@ def decode(frame: bytes | str, *, lenient: bool = False, version: Version | None
         frame = frame.encode("utf-8")
     elif not isinstance(frame, bytes):
         frame = bytes(frame)
-    if key is None and (packet := _decode_canonical(frame, version)) is not None:
-        return packet
+    if key is None:
+        packet = (_decode_canonical(frame, version) if _speedups is None
+                  else _speedups.decode_canonical(frame, version, Packet, _BY_BITS))
+        if packet is False:  # canonical, but CP needs the general CP parser
+            packet = _decode_canonical(frame, version)
+        if packet is not None:
+            return packet
     dev = _Collector(lenient)
     segment, crc_got, declared = _frame(frame, dev, key is not None)
     cpi = segment.find(_CP_OPEN)
@@ -219,14 +229,7 @@ def _decode_canonical(frame: bytes, version: Version | None) -> Packet | None:
     """Single pass for the frame every conforming 2017/2025 device sends (ASCII, canonical header, upper-case CRC,
     exact length): one match, one CRC, one CP split. None means "not this shape": the general path then decides,
     with the precise error or lenient warning, so this changes speed and never the verdict.
-
-    The C accelerator does the same in one pass; False from it means "canonical, but CP needs the general parser"."""
-    if _speedups is not None:
-        found = _speedups.decode_canonical(frame, -1 if version is None else version.value)
-        if found is None:
-            return None
-        if found is not False:
-            return Packet(found[0], found[1], _BY_BITS[found[2]])
+    `_speedups.decode_canonical` is the same in C."""
     if not frame.isascii() or (match := _CANONICAL_FRAME.fullmatch(frame.decode("ascii"))) is None:
         return None
     length, *fields, _, crc = match.groups()
@@ -536,7 +539,7 @@ def segment_length(packet: Packet) -> int:
 def encode(packet: Packet, *, key: bytes | None = None, cipher_form: CipherForm = CipherForm.RAW) -> bytes:
     """A strictly conforming frame with its length and CRC; CP encrypted when `key` is given and §6.4.4 asks."""
     if key is None and _speedups is not None and (
-            frame := _speedups.encode_canonical(packet.header, packet.cp, packet.version.value)) is not None:
+            frame := _speedups.encode_canonical(packet.header, packet.cp, packet.version, _BY_BITS)) is not None:
         return frame
     header = packet.header
     head = _canonical_head(packet)
