@@ -24,6 +24,7 @@ import psycopg
 from nats.js import JetStreamContext
 
 from ecomon.ingest.hj212.codec import DecryptError, Hj212Error, Packet, build, decode, encode
+from ecomon.ingest.hj212.codec.accel import ACTIVE_PATH as CODEC_PATH
 from ecomon.ingest.hj212.codec.flows import SYSTEM_ST, replies
 from ecomon.ingest.hj212.codec.versions import Version
 from ecomon.ingest.hj212.gateway.devices import Device, Directory
@@ -463,7 +464,7 @@ async def serve(host: str, port: int, *, nats_url: str, database_url: str, local
     upkeep = asyncio.create_task(gateway.run_periodic())
     # SO_REUSEPORT: more gateway processes on the same port share the connections (no shared state).
     server = await asyncio.start_server(gateway.handle, host, port, limit=limits.max_frame, reuse_port=True)
-    log.info("HJ 212 gateway listening on %s:%d (stream %s)", host, port, stream)
+    log.info("HJ 212 gateway listening on %s:%d (stream %s, codec %s)", host, port, stream, CODEC_PATH)
     if started:
         started.set()
     try:
