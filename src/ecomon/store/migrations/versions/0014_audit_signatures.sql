@@ -201,4 +201,5 @@ BEGIN
 END
 $$;
 CREATE TRIGGER audit_event_chain_observation_days BEFORE INSERT ON audit_event
-    FOR EACH ROW EXECUTE FUNCTION audit_observation_days();
+    FOR EACH ROW WHEN (NEW.action LIKE 'observation.%' AND NOT NEW.detail ? 'days_sha256')
+    EXECUTE FUNCTION audit_observation_days();
