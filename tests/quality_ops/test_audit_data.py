@@ -102,6 +102,8 @@ def _last_seq(url: str) -> int:
     ("deleted", "DELETE FROM observation WHERE t = '2024-03-02 07:00+00' AND series_id = {s}"),
     ("inserted", ("INSERT INTO observation (series_id, t, value, channel, source_id) "
                   "VALUES ({s}, '2024-03-02 07:30+00', 1, 'file', 0)")),
+    ("edited", "DELETE FROM observation_history WHERE t = '2024-03-02 07:00+00' AND series_id = {s}"),
+    ("edited", "UPDATE observation_history SET value = 1 WHERE t = '2024-03-02 07:00+00' AND series_id = {s}"),
 ])
 def test_tampered_row_is_named_with_series_day_and_statement(data_db, kind, statement) -> None:
     url, ids = data_db
@@ -198,8 +200,13 @@ def test_day_digests_from_binary_copy_equal_batch_digest(data_db) -> None:
                                     "AND t >= %s AND t < %s ORDER BY t",
                                     (sid, DAY0 + timedelta(days=d), DAY0 + timedelta(days=d + 1))).fetchall()
                 expected.append((sid, (DAY0 + timedelta(days=d)).date(), len(rows), batch_digest(rows)))
+        revised = conn.execute("SELECT DISTINCT series_id, (t AT TIME ZONE 'UTC')::date FROM observation_history"
+                               ).fetchall()
         conn.rollback()
-    assert days == expected
+    assert sorted(revised) == [(sid, date(2024, 3, 2)) for sid in sorted(ids)]
+    # days without superseded versions hash their rows alone; a revised day's versions follow its rows
+    assert [d for d in days if d[:2] not in revised] == [e for e in expected if e[:2] not in revised]
+    assert all(d[3] != e[3] for d, e in zip(days, expected, strict=True) if d[:2] in revised)
 
 
 def test_migration_baselines_observations_stored_before_it(platform_env, use_database) -> None:

@@ -3,7 +3,8 @@
 A row edited or deleted with triggers disabled (`session_replication_role = replica`, behind the application's
 back) leaves the chain intact. Every statement that writes observations commits, in its chained record, to the
 state it leaves in each (series, UTC day) it touched: the row count and the SHA-256 of all rows of that day in
-time order, obs-v2 row form (migration 0014 `observation_day_state`, the record's "days_sha256"). Checking is then
+time order, obs-v2 row form, followed by the day's superseded versions from `observation_history` (migration 0014
+`observation_day_state`, the record's "days_sha256"). Checking is then
 exact whatever happened to a day before — QC flags and review states change rows in place without history, so
 the rows a past statement wrote cannot always be rebuilt, but the newest state of a day must equal the day as
 stored now:
@@ -13,8 +14,7 @@ stored now:
 2. the stored rows of every day in the range are hashed here, in Python, from their raw binary values (no
    database function trusted), and compared with the newest state of that day.
 
-Days stored before migration 0014 are covered from its baseline record on. Superseded versions in
-`observation_history` are not part of a day's state.
+Days stored before migration 0014 are covered from its baseline record on.
 """
 
 from __future__ import annotations
@@ -118,39 +118,67 @@ def _series_names(conn: psycopg.Connection) -> dict[int, str]:
     return dict(rows)
 
 
+HISTORY_COLUMNS = (*DIGEST_COLUMNS, "superseded_at", "superseded_by")
+
+
+def _copy(table: str, columns: tuple[str, ...], order: str, lo: datetime, hi: datetime, series: list[int] | None
+          ) -> sql.Composed:
+    return sql.SQL("COPY (SELECT {} FROM {} WHERE t >= {} AND t < {}{} ORDER BY {}) TO STDOUT (FORMAT binary)").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table), sql.Literal(lo), sql.Literal(hi),
+        sql.SQL(" AND series_id = ANY({})").format(sql.Literal(series)) if series is not None else sql.SQL(""),
+        sql.SQL(order))
+
+
+def _history(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None
+             ) -> dict[tuple[bytes, int], bytes]:
+    """The superseded versions per (series octets, day number), concatenated in (t, version, superseded_at) order:
+    obs-v2 form ‖ int8 superseded_at ‖ int2 octet length + UTF-8 superseded_by (migration 0014)."""
+    out: dict[tuple[bytes, int], list[bytes]] = defaultdict(list)
+    query = _copy("observation_history", HISTORY_COLUMNS, "series_id, t, version, superseded_at", lo, hi, series)
+    with conn.cursor() as cur, cur.copy(query) as copy:
+        for series_id, t, row, rest in _binary_rows(copy):
+            at = bytes(rest[4:12])
+            by_len = int.from_bytes(rest[12:16], "big")
+            out[(series_id, int.from_bytes(t, "big", signed=True) // _DAY_US)].append(
+                row + at + by_len.to_bytes(2, "big") + bytes(rest[16:16 + by_len]))
+    return {key: b"".join(parts) for key, parts in out.items()}
+
+
 def _stored_days(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None
                  ) -> Iterator[tuple[int, date, int, str]]:
-    """(series_id, UTC day, rows, obs-v2 digest hex) of every stored day in the range, hashed here.
+    """(series_id, UTC day, rows, state digest hex) of every stored day in the range, hashed here.
 
     The rows arrive as binary COPY, whose fields are already the big-endian forms obs-v2 hashes (int4 series,
     int8 µs since 2000, float8, text octets, int2 flags), so each row's bytes are cut from the stream without
-    building Python values — the same bytes as `store.observations.batch_digest` (tests compare both).
+    building Python values — the same bytes as `store.observations.batch_digest` (tests compare both). The day's
+    superseded versions follow its rows.
     """
-    query = sql.SQL("COPY (SELECT {} FROM observation WHERE t >= {} AND t < {}{} ORDER BY series_id, t) "
-                    "TO STDOUT (FORMAT binary)").format(
-        sql.SQL(", ").join(map(sql.Identifier, DIGEST_COLUMNS)), sql.Literal(lo), sql.Literal(hi),
-        sql.SQL(" AND series_id = ANY({})").format(sql.Literal(series)) if series is not None else sql.SQL(""))
+    history = _history(conn, lo, hi, series)
     key: tuple[bytes, int] | None = None
     n, digest = 0, hashlib.sha256()
+    query = _copy("observation", DIGEST_COLUMNS, "series_id, t", lo, hi, series)
     with conn.cursor() as cur, cur.copy(query) as copy:
-        for series_id, t, row in _binary_rows(copy):
+        for series_id, t, row, _ in _binary_rows(copy):
             row_key = (series_id, int.from_bytes(t, "big", signed=True) // _DAY_US)
             if row_key != key:
                 if key is not None:
-                    yield _day(key, n, digest)
+                    yield _day(key, n, digest, history)
                 key, n, digest = row_key, 0, hashlib.sha256()
             n += 1
             digest.update(row)
     if key is not None:
-        yield _day(key, n, digest)
+        yield _day(key, n, digest, history)
 
 
-def _day(key: tuple[bytes, int], n: int, digest: hashlib._Hash) -> tuple[int, date, int, str]:
+def _day(key: tuple[bytes, int], n: int, digest: hashlib._Hash, history: dict[tuple[bytes, int], bytes]
+         ) -> tuple[int, date, int, str]:
+    digest.update(history.get(key, b""))
     return int.from_bytes(key[0], "big", signed=True), _DAY0 + timedelta(days=key[1]), n, digest.hexdigest()
 
 
-def _binary_rows(copy: psycopg.Copy) -> Iterator[tuple[bytes, bytes, bytes]]:
-    """(series_id octets, t octets, obs-v2 row bytes) per tuple of a binary COPY of DIGEST_COLUMNS.
+def _binary_rows(copy: psycopg.Copy) -> Iterator[tuple[bytes, bytes, bytes, memoryview]]:
+    """(series_id octets, t octets, obs-v2 row bytes, the fields after version) per tuple of a binary COPY whose
+    first columns are DIGEST_COLUMNS.
 
     The server sends each row of COPY TO as one CopyData message (PostgreSQL protocol, "COPY Operations"); the
     first also carries the file header (signature, flags, extension length + extension), the last the trailer.
@@ -173,7 +201,7 @@ def _binary_rows(copy: psycopg.Copy) -> Iterator[tuple[bytes, bytes, bytes]]:
         else:
             flag, q = flen.to_bytes(2, "big") + row[q + 4:q + 4 + flen], q + 4 + flen
         yield series_id, t, b"".join((series_id, t, value, flag, b"\x00\x00", row[q + 4:q + 6], row[q + 10:q + 12],
-                                      row[q + 16:q + 18]))
+                                      row[q + 16:q + 18])), row[q + 18:]
 
 
 def verify_data(conn: psycopg.Connection, since: date | None = None, until: date | None = None,
@@ -230,7 +258,7 @@ def verify_data(conn: psycopg.Connection, since: date | None = None, until: date
                 kind, expected.seq, series_id, day,
                 f"{name} on {day} (UTC, {day}T00:00Z–{day + timedelta(days=1)}T00:00Z): the stored rows no longer "
                 f"match what record seq {expected.seq} ({who[1]} by {who[2]}) left — {n} row(s) stored, "
-                f"{expected.n} written" + (", values or flags changed" if kind == "edited" else "")))
+                f"{expected.n} written" + (", values, flags or superseded versions changed" if kind == "edited" else "")))
     for (series_id, day), expected in newest.items():
         who = records.get(expected.seq, ("", "", "", 0))
         report.problems.append(DataProblem(

@@ -26,7 +26,10 @@ ALTER TABLE audit_checkpoint ADD COLUMN key_fingerprint text REFERENCES audit_si
 --    leaves behind in every (series, UTC day) it touched: the number of rows of that day and the SHA-256 of all of
 --    them in time order (obs-v2 row form, migration 0009). The newest state of a day must equal the day as stored
 --    now — an exact check whatever happened before — and a day stored without any state was written around the
---    application. The record's detail holds "days_sha256" over the states it left:
+--    application. A day's superseded versions (observation_history, kept by every revision) are part of its state:
+--    digest = SHA-256(rows in time order ‖ history rows in (t, version, superseded_at) order), a history row being
+--    the obs-v2 form ‖ int8 superseded_at (µs since 2000) ‖ int2 octet length + UTF-8 superseded_by; a day without
+--    history hashes its rows alone. The record's detail holds "days_sha256" over the states it left:
 --        SHA-256 of, per state in (series_id, day) order: int4 series_id | int4 days since 2000-01-01 | int4 n
 --        | 32 octets digest
 --    so the states are as tamper-evident as the chain; ecomon.quality.audit_data recomputes both in Python.
@@ -54,6 +57,30 @@ CREATE FUNCTION observation_row_bytes(p_series_id integer, p_t timestamptz, p_va
                        '\xffff'::bytea)
            || int8send(((p_qc_flag::bigint & 65535) << 32) | ((p_review_state::bigint & 65535) << 16)
                        | (p_version::bigint & 65535))
+$$;
+
+CREATE FUNCTION observation_history_bytes(p_series_id integer, p_t timestamptz, p_value double precision,
+                                          p_data_flag text, p_qc_flag smallint, p_review_state smallint,
+                                          p_version smallint, p_superseded_at timestamptz, p_superseded_by text)
+RETURNS bytea LANGUAGE sql STABLE AS $$
+    SELECT observation_row_bytes(p_series_id, p_t, p_value, p_data_flag, p_qc_flag, p_review_state, p_version)
+           || timestamptz_send(p_superseded_at) || int2send(octet_length(p_superseded_by)::smallint)
+           || convert_to(p_superseded_by, 'UTF8')
+$$;
+
+-- The superseded versions of the given (series, UTC day)s, concatenated per day (one history range scan each).
+CREATE FUNCTION observation_day_history(p_series integer[], p_days date[])
+RETURNS TABLE (series_id integer, day date, b bytea) LANGUAGE sql STABLE AS $$
+    SELECT k.series_id, k.day, h.b
+    FROM unnest(p_series, p_days) AS k(series_id, day)
+    CROSS JOIN LATERAL (
+        SELECT string_agg(observation_history_bytes(x.series_id, x.t, x.value, x.data_flag, x.qc_flag,
+                                                    x.review_state, x.version, x.superseded_at, x.superseded_by),
+                          ''::bytea ORDER BY x.t, x.version, x.superseded_at) AS b
+        FROM observation_history x
+        WHERE x.series_id = k.series_id AND x.t >= k.day::timestamp AT TIME ZONE 'UTC'
+          AND x.t < (k.day + 1)::timestamp AT TIME ZONE 'UTC') h
+    WHERE h.b IS NOT NULL
 $$;
 
 CREATE FUNCTION observation_state_entry(p_series_id integer, p_day date, p_n bigint, p_digest bytea)
@@ -97,16 +124,20 @@ BEGIN
         JOIN days d ON d.series_id = o.series_id AND d.day = (o.t AT TIME ZONE 'UTC')::date
         WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.series_id = o.series_id AND w.t = o.t)),
     mixed AS (
-        SELECT series_id, day, count(*) AS n, sha256(string_agg(b, ''::bytea ORDER BY t)) AS digest
+        SELECT series_id, day, count(*) AS n, string_agg(b, ''::bytea ORDER BY t) AS rows
         FROM (SELECT series_id, day, t, observation_row_bytes(series_id, t, value, data_flag, qc_flag, review_state,
                                                               version) AS b FROM kept
               UNION ALL
               SELECT w.series_id, w.day, w.t, w.b FROM written w
               WHERE EXISTS (SELECT 1 FROM kept k WHERE k.series_id = w.series_id AND k.day = w.day)) u
         GROUP BY 1, 2),
+    hist AS (
+        SELECT * FROM observation_day_history((SELECT array_agg(series_id ORDER BY series_id, day) FROM days),
+                                              (SELECT array_agg(day ORDER BY series_id, day) FROM days))),
     states AS MATERIALIZED (
-        SELECT d.series_id, d.day, coalesce(m.n, d.n) AS n, coalesce(m.digest, sha256(d.rows)) AS digest
-        FROM days d LEFT JOIN mixed m USING (series_id, day)),
+        SELECT d.series_id, d.day, coalesce(m.n, d.n) AS n,
+               sha256(coalesce(m.rows, d.rows) || coalesce(h.b, ''::bytea)) AS digest
+        FROM days d LEFT JOIN mixed m USING (series_id, day) LEFT JOIN hist h USING (series_id, day)),
     queued AS (
         INSERT INTO qc_pending (series_id, day) SELECT series_id, day FROM days WHERE change = 'ingest'
         ON CONFLICT (series_id, day) DO UPDATE SET queued_at = now()),
@@ -135,11 +166,20 @@ $$;
 
 -- Observations stored before this migration get their day states now, under one chained baseline record: from
 -- here on every day is checkable (a change made before the baseline is beyond what this check can see).
-WITH days AS MATERIALIZED (
+WITH stored AS MATERIALIZED (
     SELECT series_id, (t AT TIME ZONE 'UTC')::date AS day, count(*) AS n, min(t) AS t_min, max(t) AS t_max,
-           sha256(string_agg(observation_row_bytes(series_id, t, value, data_flag, qc_flag, review_state, version),
-                             ''::bytea ORDER BY t)) AS digest
+           string_agg(observation_row_bytes(series_id, t, value, data_flag, qc_flag, review_state, version),
+                      ''::bytea ORDER BY t) AS rows
     FROM observation GROUP BY 1, 2),
+hist AS (
+    SELECT series_id, (t AT TIME ZONE 'UTC')::date AS day,
+           string_agg(observation_history_bytes(series_id, t, value, data_flag, qc_flag, review_state, version,
+                                                superseded_at, superseded_by),
+                      ''::bytea ORDER BY t, version, superseded_at) AS b
+    FROM observation_history GROUP BY 1, 2),
+days AS MATERIALIZED (
+    SELECT s.series_id, s.day, s.n, s.t_min, s.t_max, sha256(s.rows || coalesce(h.b, ''::bytea)) AS digest
+    FROM stored s LEFT JOIN hist h USING (series_id, day)),
 committed AS (
     SELECT count(*) AS days, sum(n)::bigint AS n, count(DISTINCT series_id) AS series, min(t_min) AS t_min,
            max(t_max) AS t_max, encode(sha256(string_agg(observation_state_entry(series_id, day, n, digest), ''::bytea
@@ -177,15 +217,20 @@ BEGIN
         SELECT DISTINCT series_id, (t AT TIME ZONE 'UTC')::date AS day FROM observation
         WHERE received_at = now()
           AND t BETWEEN (NEW.detail->>'t_min')::timestamptz AND (NEW.detail->>'t_max')::timestamptz),
-    states AS MATERIALIZED (
+    day_rows AS MATERIALIZED (
         SELECT d.series_id, d.day, count(*) AS n,
-               sha256(string_agg(observation_row_bytes(o.series_id, o.t, o.value, o.data_flag, o.qc_flag,
-                                                       o.review_state, o.version), ''::bytea ORDER BY o.t)) AS digest
+               string_agg(observation_row_bytes(o.series_id, o.t, o.value, o.data_flag, o.qc_flag,
+                                                o.review_state, o.version), ''::bytea ORDER BY o.t) AS rows
         FROM touched d
         CROSS JOIN LATERAL (SELECT * FROM observation x WHERE x.series_id = d.series_id
                             AND x.t >= d.day::timestamp AT TIME ZONE 'UTC'
                             AND x.t < (d.day + 1)::timestamp AT TIME ZONE 'UTC' OFFSET 0) o
         GROUP BY 1, 2),
+    states AS MATERIALIZED (
+        SELECT r.series_id, r.day, r.n, sha256(r.rows || coalesce(h.b, ''::bytea)) AS digest
+        FROM day_rows r
+        LEFT JOIN observation_day_history((SELECT array_agg(series_id ORDER BY series_id, day) FROM day_rows),
+                                          (SELECT array_agg(day ORDER BY series_id, day) FROM day_rows)) h USING (series_id, day)),
     stored AS (
         INSERT INTO observation_day_state (series_id, day, seq, n, digest)
         SELECT series_id, day, NEW.seq, n, digest FROM states)
