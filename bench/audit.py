@@ -95,8 +95,10 @@ def main() -> None:
             fetched = sum(1 for _ in cur)
         bare = time.perf_counter() - start
     assert data.ok and fetched == data.rows, data.problems
-    print(f"verify --data: {data.rows:,} rows in {data.days:,} series-days, {data.records:,} records: "
-          f"{data.seconds:.2f} s = {data.rows / data.seconds:,.0f} rows/s ({data.days / data.seconds:,.0f} "
+    print(f"verify --data: {data.rows:,} rows + {data.superseded:,} superseded versions in {data.days:,} series-days, "
+          f"{data.records:,} records: "
+          f"{data.seconds:.2f} s = {data.rows / data.seconds:,.0f} stored rows/s, "
+          f"{(data.rows + data.superseded) / data.seconds:,.0f} rows/s incl. superseded ({data.days / data.seconds:,.0f} "
           f"series-days/s) | bare fetch of the same rows {fetched / bare:,.0f} rows/s (baseline) | ratio "
           f"{bare / data.seconds:.2f}")
     url = fresh(base, "ecomon_bench_audit_chain")

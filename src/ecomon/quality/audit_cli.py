@@ -38,8 +38,9 @@ def _report_data(report: audit_data.DataReport) -> None:
     rate = report.rows / report.seconds if report.seconds else 0.0
     first = report.first
     if first is None:
-        typer.echo(f"observations intact: {report.rows:,} rows in {report.days:,} series-days match the day states "
-                   f"of {report.records:,} chained records ({report.seconds:.1f} s, {rate:,.0f} rows/s)")
+        typer.echo(f"observations intact: {report.rows:,} rows and {report.superseded:,} superseded versions in "
+                   f"{report.days:,} series-days match the day states of {report.records:,} chained records "
+                   f"({report.seconds:.1f} s, {rate:,.0f} rows/s)")
         return
     typer.echo(f"OBSERVATIONS TAMPERED ({first.kind}): {first.message}", err=True)
     others = [p for p in report.problems if p is not first]

@@ -61,6 +61,7 @@ class DataReport:
     records: int = 0
     days: int = 0
     rows: int = 0
+    superseded: int = 0           # versions in observation_history hashed with their days
     seconds: float = 0.0
     problems: list[DataProblem] = field(default_factory=list)
 
@@ -130,7 +131,7 @@ def _copy(table: str, columns: tuple[str, ...], order: str, lo: datetime, hi: da
 
 
 def _history(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None
-             ) -> dict[tuple[bytes, int], bytes]:
+             ) -> tuple[dict[tuple[bytes, int], bytes], int]:
     """The superseded versions per (series octets, day number), concatenated in (t, version, superseded_at) order:
     obs-v2 form ‖ int8 superseded_at ‖ int2 octet length + UTF-8 superseded_by (migration 0014)."""
     out: dict[tuple[bytes, int], list[bytes]] = defaultdict(list)
@@ -141,19 +142,18 @@ def _history(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[
             by_len = int.from_bytes(rest[12:16], "big")
             out[(series_id, int.from_bytes(t, "big", signed=True) // _DAY_US)].append(
                 row + at + by_len.to_bytes(2, "big") + bytes(rest[16:16 + by_len]))
-    return {key: b"".join(parts) for key, parts in out.items()}
+    return {key: b"".join(parts) for key, parts in out.items()}, sum(len(parts) for parts in out.values())
 
 
-def _stored_days(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None
-                 ) -> Iterator[tuple[int, date, int, str]]:
+def _stored_days(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None,
+                 history: dict[tuple[bytes, int], bytes]) -> Iterator[tuple[int, date, int, str]]:
     """(series_id, UTC day, rows, state digest hex) of every stored day in the range, hashed here.
 
     The rows arrive as binary COPY, whose fields are already the big-endian forms obs-v2 hashes (int4 series,
     int8 µs since 2000, float8, text octets, int2 flags), so each row's bytes are cut from the stream without
     building Python values — the same bytes as `store.observations.batch_digest` (tests compare both). The day's
-    superseded versions follow its rows.
+    superseded versions (`_history`) follow its rows.
     """
-    history = _history(conn, lo, hi, series)
     key: tuple[bytes, int] | None = None
     n, digest = 0, hashlib.sha256()
     query = _copy("observation", DIGEST_COLUMNS, "series_id, t", lo, hi, series)
@@ -242,7 +242,8 @@ def verify_data(conn: psycopg.Connection, since: date | None = None, until: date
             key = (s.series_id, s.day)
             if key not in newest or s.seq > newest[key].seq:
                 newest[key] = s
-    for series_id, day, n, digest in _stored_days(conn, lo, hi, series):
+    history, report.superseded = _history(conn, lo, hi, series)
+    for series_id, day, n, digest in _stored_days(conn, lo, hi, series, history):
         report.days += 1
         report.rows += n
         expected = newest.pop((series_id, day), None)
