@@ -83,7 +83,6 @@ static PyObject *no_warnings;             /* () */
 static const char *const TIME_KEYS[] = {"DataTime", "SystemTime", "BeginTime", "EndTime", "RestartTime"};
 static const Py_ssize_t TIME_KEY_LEN[] = {8, 10, 9, 7, 11};
 #define N_TIME_KEYS 5
-static PyObject *time_keys[N_TIME_KEYS];
 
 static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static inline int is_upper_hex(unsigned char c) { return is_digit(c) || (c >= 'A' && c <= 'F'); }
@@ -145,6 +144,17 @@ static int
 is_time_value(const unsigned char *s, Py_ssize_t n)
 {
     return n == 14 && all_of(s, n, is_digit);
+}
+
+static int
+is_time_key(const unsigned char *s, Py_ssize_t n)
+{
+    if (n < 7 || n > 11 || s[n - 1] != 'e') /* every time key ends in "Time" */
+        return 0;
+    for (int k = 0; k < N_TIME_KEYS; k++)
+        if (n == TIME_KEY_LEN[k] && memcmp(s, TIME_KEYS[k], (size_t)n) == 0)
+            return 1;
+    return 0;
 }
 
 /* Table 3 header rules a regular expression cannot express (packet.py _canonical_fields): Flag version bits 1
@@ -287,29 +297,49 @@ cp_value(const unsigned char *s, Py_ssize_t n)
     return n == 1 ? PyUnicode_FromOrdinal(s[0]) : ascii_str(s, n); /* 1-character strings are shared singletons */
 }
 
+/* A CP dict sized for the previous packet's item count: packets of one device repeat their layout, so this saves
+ * the resizes of growing it item by item. _PyDict_NewPresized is CPython's own (what BUILD_MAP uses); it left the
+ * exported API in 3.13, where the plain constructor serves. */
+static Py_ssize_t cp_size_hint;
+
+static PyObject *
+new_cp_dict(void)
+{
+#if PY_VERSION_HEX < 0x030D0000
+    return _PyDict_NewPresized(cp_size_hint);
+#else
+    return PyDict_New();
+#endif
+}
+
 /* CP region in the fast-path shape of cp.py parse_cp: the delimiters, with ',' read as ';', alternate "=;=;…=",
- * no key is empty and no key repeats. Returns the dict, Py_False when the region needs the general parser, NULL on
- * memory error. */
+ * no key is empty and no key repeats. Returns the dict; None when a time key's value is not 14 digits (packet.py
+ * _check_cp rejects the frame from the canonical path); Py_False when the region needs the general parser; NULL
+ * on memory error. */
 static PyObject *
 parse_cp_fast(const unsigned char *p, Py_ssize_t start, Py_ssize_t end)
 {
-    PyObject *cp = PyDict_New();
+    PyObject *cp = new_cp_dict();
     if (cp == NULL || start == end)
         return cp;
     PyObject *key = NULL;
     Py_ssize_t token = start;
-    for (Py_ssize_t i = start; i <= end; i++) {
-        unsigned char ch = i < end ? p[i] : ';';
-        if (i < end && !is_cp_delimiter(ch))
-            continue;
+    int key_is_time = 0, bad_time = 0;
+    for (;;) {
+        Py_ssize_t i = token;
+        while (i < end && !is_cp_delimiter(p[i]))
+            i++;
+        unsigned char ch = i < end ? p[i] : ';'; /* the end closes the last value */
         if (ch == '=') {
             if (key != NULL || i == token)
                 goto other_shape;
             if ((key = cp_key(p + token, i - token)) == NULL)
                 goto fail;
+            key_is_time = is_time_key(p + token, i - token);
         } else if (ch == ';' || ch == ',') {
             if (key == NULL)
                 goto other_shape;
+            bad_time |= key_is_time && !is_time_value(p + token, i - token);
             PyObject *value = cp_value(p + token, i - token);
             if (value == NULL)
                 goto fail;
@@ -323,8 +353,15 @@ parse_cp_fast(const unsigned char *p, Py_ssize_t start, Py_ssize_t end)
                 goto other_shape; /* duplicate key */
         } else
             goto other_shape; /* ' ' or '/': stray whitespace or //free text// */
+        if (i == end)
+            break;
         token = i + 1;
     }
+    if (bad_time) {
+        Py_DECREF(cp);
+        Py_RETURN_NONE;
+    }
+    cp_size_hint = PyDict_GET_SIZE(cp);
     return cp;
 other_shape:
     Py_XDECREF(key);
@@ -334,23 +371,6 @@ fail:
     Py_XDECREF(key);
     Py_DECREF(cp);
     return NULL;
-}
-
-/* Time keys of CP must be 14 digits (packet.py _check_cp); 1 if so, 0 if not, -1 on error. */
-static int
-times_ok(PyObject *cp)
-{
-    for (int k = 0; k < N_TIME_KEYS; k++) {
-        PyObject *value = PyDict_GetItemWithError(cp, time_keys[k]);
-        if (value == NULL) {
-            if (PyErr_Occurred())
-                return -1;
-            continue;
-        }
-        if (!is_time_value(PyUnicode_1BYTE_DATA(value), PyUnicode_GET_LENGTH(value)))
-            return 0;
-    }
-    return 1;
 }
 
 static int
@@ -424,15 +444,8 @@ decode_canonical(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_RETURN_NONE;
 
     PyObject *cp = parse_cp_fast(p, cp_start, cp_end);
-    if (cp == NULL || cp == Py_False)
+    if (cp == NULL || cp == Py_False || cp == Py_None)
         return cp;
-    int ok = times_ok(cp);
-    if (ok <= 0) {
-        Py_DECREF(cp);
-        if (ok < 0)
-            return NULL;
-        Py_RETURN_NONE;
-    }
     PyObject *header = PyDict_New();
     if (header == NULL)
         goto fail;
@@ -479,15 +492,6 @@ no_cp_delimiter(const unsigned char *s, Py_ssize_t n)
         if (is_cp_delimiter(s[i]))
             return 0;
     return 1;
-}
-
-static int
-is_time_key(const unsigned char *s, Py_ssize_t n)
-{
-    for (int k = 0; k < N_TIME_KEYS; k++)
-        if (n == TIME_KEY_LEN[k] && s[0] == (unsigned char)TIME_KEYS[k][0] && memcmp(s, TIME_KEYS[k], (size_t)n) == 0)
-            return 1;
-    return 0;
 }
 
 typedef struct {
@@ -658,9 +662,6 @@ PyInit__speedups(void)
     init_delimiters();
     for (int k = 0; k < HDR_COUNT; k++)
         if (header_keys[k] == NULL && (header_keys[k] = PyUnicode_InternFromString(HEADER_NAMES[k])) == NULL)
-            return NULL;
-    for (int k = 0; k < N_TIME_KEYS; k++)
-        if (time_keys[k] == NULL && (time_keys[k] = PyUnicode_InternFromString(TIME_KEYS[k])) == NULL)
             return NULL;
     for (int k = 0; k < PKT_COUNT; k++)
         if (packet_fields[k] == NULL && (packet_fields[k] = PyUnicode_InternFromString(PACKET_FIELDS[k])) == NULL)
