@@ -20,6 +20,8 @@ import polars as pl
 import psycopg
 from psycopg import sql
 
+from ecomon.store import batch_audit
+
 STAGE_COLUMNS = ("series_id", "t", "value", "data_flag", "qc_flag", "source_id", "row_no")
 DIGEST_COLUMNS = ("series_id", "t", "value", "data_flag", "qc_flag", "review_state", "version")
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -90,18 +92,26 @@ def merge(conn: psycopg.Connection, rows: pl.DataFrame, *, channel: str, changed
     a month that has no partition yet is built as a table of its own, indexed in one sort and attached (several
     times faster than the staged upsert). If a concurrent writer stores the same keys or creates the same
     partition in between, that write is rolled back to its savepoint and the batch takes the staged merge.
+    Every writer locks in one order (the rows; the audit chain; latest values and dirty days), so concurrent
+    merges queue but never deadlock; the chain is locked only after the long COPY and key build, so parallel
+    loaders overlap those.
     """
     if rows.height == 0:
         return MergeCounts(0, 0, 0)
     rows = rows.select(STAGE_COLUMNS).sort("series_id", "t")
     with conn.cursor() as cur:
-        counts = None if _overlaps_stored(cur, rows) else _write_new(conn, cur, rows, channel)
-        if counts is None:
+        written = None if _overlaps_stored(cur, rows) else _write_new(conn, cur, rows, channel)
+        if written is None:
             cur.execute("SELECT ensure_observation_partitions(%s, %s)", (rows["t"].min(), rows["t"].max()))
             counts = _staged_merge(cur, rows, channel=channel, changed_by=changed_by)
+        else:
+            counts = MergeCounts(inserted=rows.height, changed=0, unchanged=0)
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('ecomon.audit_chain'))")  # audit_chain(), 0005
         _update_latest(cur, rows)
         if counts.inserted or counts.changed:
             _mark_dirty(cur, rows, local_tz)
+        for part, whole_days in written or ():
+            batch_audit.append_record(cur, part, channel, whole_days=whole_days)
     return counts
 
 
@@ -117,17 +127,17 @@ def _overlaps_stored(cur: psycopg.Cursor, rows: pl.DataFrame) -> bool:
 
 
 def _write_new(conn: psycopg.Connection, cur: psycopg.Cursor, rows: pl.DataFrame, channel: str
-               ) -> MergeCounts | None:
+               ) -> list[tuple[pl.DataFrame, bool]] | None:
     """Write rows that cannot conflict into their partitions; None if a concurrent writer got there first.
 
     Rows go to the partitions themselves, not through `observation`: PostgreSQL inserts row by row into a
     partitioned table that has a statement trigger with a transition table (the per-batch audit of migration
-    0005). The audit record is still written by that trigger function, attached for the load to the table the
-    rows are COPYed into (a new partition before it is attached, else a temporary table), so it covers exactly
-    the rows written here.
+    0005). Returns the parts written, one per statement, for `batch_audit.append_record` (the same record the
+    trigger function writes, computed from the frame that was COPYed), each with whether it is a new partition.
     """
-    rows = rows.with_columns(pl.lit(channel).alias("channel"), pl.col("t").dt.truncate("1mo").alias("month"))
-    months = {month: part.drop("month") for (month,), part in rows.partition_by("month", as_dict=True).items()}
+    staged = rows.with_columns(pl.lit(channel).alias("channel"), pl.col("t").dt.truncate("1mo").alias("month"))
+    months = {month: part.drop("month") for (month,), part in staged.partition_by("month", as_dict=True).items()}
+    written = []
     try:
         with conn.transaction():
             existing = []
@@ -137,11 +147,14 @@ def _write_new(conn: psycopg.Connection, cur: psycopg.Cursor, rows: pl.DataFrame
                     existing.append(month)
                 else:
                     _build_partition(cur, month, part)
+                    written.append((part, True))
             if existing:
-                _append(cur, pl.concat([months[m] for m in existing]), existing)
+                appended = pl.concat([months[m] for m in existing])
+                _append(cur, appended, existing)
+                written.append((appended, False))
     except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.InvalidObjectDefinition):
         return None
-    return MergeCounts(inserted=rows.height, changed=0, unchanged=0)
+    return [(part.drop("channel"), whole_days) for part, whole_days in written]
 
 
 def _partition(month: datetime) -> str:
@@ -152,36 +165,30 @@ def _month_bounds(month: datetime) -> tuple[datetime, datetime]:
     return month, month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
 
 
-def _audited(cur: psycopg.Cursor, table: sql.Composable) -> None:
-    cur.execute(sql.SQL("CREATE TRIGGER load_audit AFTER INSERT ON {} REFERENCING NEW TABLE AS new_rows "
-                        "FOR EACH STATEMENT EXECUTE FUNCTION observation_batch_audit()").format(table))
-
-
 def _build_partition(cur: psycopg.Cursor, month: datetime, rows: pl.DataFrame) -> None:
-    """A new month: COPY into a plain table, then ATTACH builds the primary key in one sort.
+    """A new month: COPY into a plain table, build its primary key in one sort, then ATTACH it.
 
-    The CHECK lets ATTACH skip its validating scan; the audit trigger goes before ATTACH (a partition may not
-    carry a transition-table trigger), and the fresh partition is analysed for the aggregation that follows.
+    The key is built before ATTACH, which then only links it to the parent's (the parent is locked against
+    other ATTACHes only from there to commit, so parallel loaders overlap their COPYs and sorts); the CHECK lets
+    ATTACH skip its validating scan. The columns queries filter on are analysed for the aggregation that follows.
     """
-    name = sql.Identifier(_partition(month))
+    table = _partition(month)
+    name = sql.Identifier(table)
     lo, hi = (sql.Literal(b) for b in _month_bounds(month))
     cur.execute(sql.SQL("CREATE TABLE {} (LIKE observation INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
                         "CONSTRAINT load_bounds CHECK (t >= {} AND t < {}))").format(name, lo, hi))
-    _audited(cur, name)
-    copy_frame(cur, _partition(month), rows, freeze=True)
-    cur.execute(sql.SQL("DROP TRIGGER load_audit ON {}").format(name))
+    copy_frame(cur, table, rows, freeze=True)
+    cur.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY (series_id, t)").format(
+        name, sql.Identifier(f"{table}_pkey")))
+    cur.execute(sql.SQL("ANALYZE {} (series_id, t, qc_flag)").format(name))
     cur.execute(sql.SQL("ALTER TABLE observation ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
         name, lo, hi))
     cur.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT load_bounds").format(name))
-    cur.execute(sql.SQL("ANALYZE {} (series_id, t, qc_flag)").format(name))  # the columns queries filter on
 
 
 def _append(cur: psycopg.Cursor, rows: pl.DataFrame, months: list[datetime]) -> None:
-    """Existing months: COPY into an audited temporary table, then append each month to its partition."""
+    """Existing months: COPY into a temporary table, then append each month to its partition."""
     cur.execute("CREATE TEMP TABLE IF NOT EXISTS obs_new (LIKE observation INCLUDING DEFAULTS) ON COMMIT DROP")
-    cur.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'load_audit' AND tgrelid = 'obs_new'::regclass")
-    if cur.fetchone() is None:
-        _audited(cur, sql.Identifier("obs_new"))
     cur.execute("TRUNCATE obs_new")
     copy_frame(cur, "obs_new", rows)
     for month in months:
@@ -232,7 +239,7 @@ def _update_latest(cur: psycopg.Cursor, rows: pl.DataFrame) -> None:
     copy_frame(cur, "latest_stage", newest)
     cur.execute(
         """INSERT INTO latest_value AS l (series_id, t, value, data_flag, qc_flag, review_state)
-           SELECT series_id, t, value, data_flag, qc_flag, 0 FROM latest_stage
+           SELECT series_id, t, value, data_flag, qc_flag, 0 FROM latest_stage ORDER BY series_id
            ON CONFLICT (series_id) DO UPDATE
            SET t = excluded.t, value = excluded.value, data_flag = excluded.data_flag,
                qc_flag = excluded.qc_flag, review_state = 0, updated_at = now()
@@ -246,7 +253,7 @@ def _mark_dirty(cur: psycopg.Cursor, rows: pl.DataFrame, local_tz: str) -> None:
     cur.execute("TRUNCATE dirty_stage")
     copy_frame(cur, "dirty_stage", days)
     cur.execute("INSERT INTO aggregate_dirty (series_id, day) SELECT series_id, day FROM dirty_stage "
-                "ON CONFLICT DO NOTHING")
+                "ORDER BY series_id, day ON CONFLICT DO NOTHING")
 
 
 def copy_frame(cur: psycopg.Cursor, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> None:

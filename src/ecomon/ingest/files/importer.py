@@ -10,8 +10,11 @@ import gzip
 import hashlib
 import io
 import json
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +23,14 @@ import psycopg
 
 from ecomon.ingest.files.mapping import Mapping
 from ecomon.ingest.files.transform import ParameterInfo, TransformResult, transform
+from ecomon.quality import audit
 from ecomon.registry import lookups
 from ecomon.store import observations
 from ecomon.store.archive import archive_bytes
+from ecomon.store.db import connect
 
 CHUNK_VALUES = 400_000
+WORKERS = 2        # loaders (connections) at once: one COPYs a month while another builds a key
 ANALYZE_AFTER = 100_000
 
 
@@ -121,15 +127,10 @@ def import_bytes(
 
     values = _with_series(conn, result.values, sites, mapping.layout.interval).with_columns(
         pl.lit(raw_id, pl.Int64).alias("source_id"))
+    conn.commit()   # the new series, before other loaders' connections refer to them
     total = values.height
-    done = 0
-    for chunk in month_chunks(values, CHUNK_VALUES):
-        counts = observations.merge(conn, chunk, channel="file", changed_by=user, local_tz=local_tz)
-        summary.values_changed += counts.changed
-        conn.commit()
-        done += chunk.height
-        if progress:
-            progress(done, total)
+    summary.values_changed = _load(conn, month_units(values, CHUNK_VALUES), user=user, local_tz=local_tz,
+                                   progress=_Progress(total, progress))
     _store_rejects(conn, ingest_id, result.rejects)
     if total >= ANALYZE_AFTER:
         # Fresh statistics keep the aggregation and query plans right after a bulk load. Partitions built by
@@ -147,21 +148,106 @@ def import_bytes(
     return summary
 
 
+class _Progress:
+    """Values loaded so far, reported from whichever loader finished a chunk."""
+
+    def __init__(self, total: int, report: Callable[[int, int], None] | None) -> None:
+        self.total, self.done, self.report, self.lock = total, 0, report, threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self.lock:
+            self.done += n
+            if self.report:
+                self.report(self.done, self.total)
+
+
+def _load(conn: psycopg.Connection, units: list[list[pl.DataFrame]], *, user: str, local_tz: str,
+          progress: _Progress) -> int:
+    """Merge every unit (one transaction per chunk) on WORKERS connections at once; returns values changed.
+
+    Units hold disjoint months, so the loaders never write the same partition; while one sorts a month's key,
+    another COPYs the next (`observations.merge` keeps their lock order deadlock-free). A failure stops the
+    other loaders after their current chunk; what was committed stays, and a re-run completes it.
+    """
+    if WORKERS < 2 or len(units) < 2:
+        return sum(_load_unit(conn, unit, user, local_tz, progress) for unit in units)
+    pending: queue.SimpleQueue[list[pl.DataFrame]] = queue.SimpleQueue()
+    for unit in units:
+        pending.put(unit)
+    stop = threading.Event()
+
+    def loader(target: psycopg.Connection) -> int:
+        changed = 0
+        while not stop.is_set():
+            try:
+                unit = pending.get_nowait()
+            except queue.Empty:
+                break
+            changed += _load_unit(target, unit, user, local_tz, progress)
+        return changed
+
+    siblings = [connect(conn.info.dsn, password=conn.info.password) for _ in range(WORKERS - 1)]
+    try:
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="import-loader") as pool:
+            futures = [pool.submit(loader, target) for target in (conn, *siblings)]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            stop.set()
+            return sum(future.result() for future in futures)
+    finally:
+        for sibling in siblings:
+            sibling.close()
+
+
+def _load_unit(conn: psycopg.Connection, unit: list[pl.DataFrame], user: str, local_tz: str,
+               progress: _Progress) -> int:
+    changed = 0
+    for chunk in unit:
+        try:
+            audit.attribute(conn, user, "ingest")
+            changed += observations.merge(conn, chunk, channel="file", changed_by=user, local_tz=local_tz).changed
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        progress.add(chunk.height)
+    return changed
+
+
+def month_units(values: pl.DataFrame, size: int) -> list[list[pl.DataFrame]]:
+    """`month_chunks` grouped so that the slices of one month stay together, in order, in one unit."""
+    units: list[list[pl.DataFrame]] = []
+    last_month = None
+    for chunk in month_chunks(values, size):
+        first = chunk["t"].min().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if units and first == last_month:
+            units[-1].append(chunk)
+        else:
+            units.append([chunk])
+        last_month = chunk["t"].max().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return units
+
+
 def month_chunks(values: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:
     """Whole UTC months (the partitions) per chunk, up to `size` values; a larger month is cut into slices.
 
     One chunk is one transaction, so a month whose partition does not exist yet is built and attached at once.
+    A chunk is not sorted here: `observations.merge` sorts it, on the loader that takes it.
     """
-    months = values.with_columns(pl.col("t").dt.truncate("1mo").alias("__month")).sort("__month", "series_id", "t")
-    sizes = months.group_by("__month", maintain_order=True).len()
-    start = pending = 0
-    for n in sizes["len"]:
-        if pending and pending + n > size:
-            yield from _slices(months.slice(start, pending).drop("__month"), size)
-            start, pending = start + pending, 0
-        pending += n
+    months = values.with_columns(pl.col("t").dt.truncate("1mo").alias("__month")).partition_by(
+        "__month", as_dict=True, include_key=False)
+    pending: list[pl.DataFrame] = []
+    count = 0
+    for _, month in sorted(months.items()):
+        if pending and count + month.height > size:
+            yield pl.concat(pending)
+            pending, count = [], 0
+        if month.height > size:    # slices in key order: none overlaps what the slice before stored
+            yield from _slices(month.sort("series_id", "t"), size)
+        else:
+            pending.append(month)
+            count += month.height
     if pending:
-        yield from _slices(months.slice(start, pending).drop("__month"), size)
+        yield pl.concat(pending)
 
 
 def _slices(frame: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:
