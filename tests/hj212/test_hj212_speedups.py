@@ -1,6 +1,7 @@
 """The C accelerator (`codec/_speedups.c`) gives exactly the results of the pure-Python reference codec: same packet
-(header and CP in the same order, version, warnings) or the same error (type and message), and the same frames and
-CRCs, on valid, malformed and adversarial input; and it never crashes or reads out of bounds on any bytes."""
+(header and CP in the same order, version, warnings) or the same error (type and message), and the same frames,
+CRCs and typed data views, on valid, malformed and adversarial input; and it never crashes or reads out of bounds
+on any bytes."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_hj212_properties import packets
 
-from ecomon.ingest.hj212.codec import Packet, Version, accel, crc, decode, encode, packet
+from ecomon.ingest.hj212.codec import Packet, Version, accel, crc, data_view, decode, encode, packet
+from ecomon.ingest.hj212.codec import cp as cp_module
 from ecomon.ingest.hj212.codec.versions import LIMITS
 
 speedups = accel.speedups
@@ -37,7 +39,8 @@ VALID = [frame(s) for s in SEGMENTS]
 @contextmanager
 def pure_python() -> Iterator[None]:
     """The codec as installed without a compiler: reference CRC, no C fast path."""
-    with patch.object(packet, "_speedups", None), patch.object(packet, "crc16", crc.crc16_python):
+    with (patch.object(packet, "_speedups", None), patch.object(packet, "crc16", crc.crc16_python),
+          patch.object(cp_module, "_speedups", None)):
         yield
 
 
@@ -318,3 +321,53 @@ def test_big_packets_encode_alike() -> None:
     for n in (1, 10, 20, 27, 28, 29, 30, 60, 120):
         assert_same_encode(Packet({"QN": "20240520210700000", "ST": "22", "CN": "2051", "PW": "123456", "MN": MN,
                                    "Flag": "5"}, dict(list(cp.items())[:n]), Version.HJ212_2017))
+
+
+# --- data view (the writer's rows) --------------------------------------------------------------------------------
+
+def assert_same_view(cp: dict) -> None:
+    fast = outcome(data_view, cp)
+    with pure_python():
+        reference = outcome(data_view, cp)
+    assert fast == reference, cp
+    if fast[0] == "value":
+        for row_fast, row_reference in zip(fast[1].rows, reference[1].rows, strict=True):
+            assert type(row_fast.value) is type(row_reference.value)
+            assert str(row_fast.value) == str(row_reference.value)  # also tells -0.0 from 0.0
+        assert list(fast[1].params) == list(reference[1].params)
+        assert list(fast[1].attributes) == list(reference[1].attributes)
+
+
+_NUMBER_TEXT = st.one_of(
+    st.from_regex(r"\A[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z"),  # Unicode digits too, as the Python regex allows
+    st.from_regex(r"\A[+-]?[0-9]{0,400}\.?[0-9]{0,400}\Z"),  # long and degenerate forms ("", "+", ".")
+    st.sampled_from(["-0", "+.5", "1.", "1e5", "inf", "nan", " 1", "1_0", "0x1", "１２", "٣.٥", "N", "", "-"]))
+
+
+@needs_c
+@FUZZ
+@given(st.dictionaries(st.one_of(st.sampled_from(["DataTime", "a34004", "a34004-Avg", "a34004-Flag", "a34004-SN", "-",
+                                                  "-Avg", "a-", "a-b-c", "a34004-Rtd", "a21026-Avg", "a21026-Flag"]),
+                                 st.text(st.sampled_from(list("ab-1F") + ["清"]), max_size=6)),
+                       st.one_of(_NUMBER_TEXT, st.sampled_from(["N", "20240520210600", "202405202106"])),
+                       max_size=12))
+def test_data_views_alike(cp: dict) -> None:
+    assert_same_view(cp)
+
+
+@needs_c
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(packets())
+def test_data_views_of_generated_packets_alike(candidate: Packet) -> None:
+    assert_same_view(dict(candidate.cp))
+
+
+@needs_c
+def test_data_view_of_odd_mappings_alike() -> None:
+    assert_same_view({"a-Avg": 1})  # type: ignore[dict-item]
+    assert_same_view({1: "2"})  # type: ignore[dict-item]
+    for mapping in ({}, {"DataTime": "2024"}, {"DataTime": "20240520210600", "a-Avg": "1", "a-Flag": "N"}):
+        assert_same_view(mapping)
+        fast = outcome(data_view, dict(mapping).items().mapping)  # a read-only view: the Python path serves
+        with pure_python():
+            assert fast == outcome(data_view, dict(mapping).items().mapping)

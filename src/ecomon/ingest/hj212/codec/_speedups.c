@@ -1,5 +1,6 @@
-/* C fast paths of the HJ 212 codec: the CRC of HJ 212-2017 Appendix A.1 (unchanged in HJ 212-2025 App. A.1) and the
- * canonical frame every conforming 2017/2025 device sends (HJ 212-2017 Tables 2-3, HJ 212-2025 Tables 2-3).
+/* C fast paths of the HJ 212 codec: the CRC of HJ 212-2017 Appendix A.1 (unchanged in HJ 212-2025 App. A.1), the
+ * canonical frame every conforming 2017/2025 device sends (HJ 212-2017 Tables 2-3, HJ 212-2025 Tables 2-3), and the
+ * typed factor rows of a data packet's CP (cp.data_view, what the writer stores).
  *
  * Why: in pure Python the CRC, the frame match and building the CP strings cost ~10 µs per minute packet, which caps
  * a gateway core below 100,000 packets/s. The pure-Python code in crc.py, packet.py and cp.py stays the REFERENCE:
@@ -74,9 +75,14 @@ static const char *const HEADER_NAMES[HDR_COUNT] = {"QN", "ST", "CN", "PW", "MN"
 static const Py_ssize_t HEADER_NAME_LEN[HDR_COUNT] = {2, 2, 2, 2, 2, 4, 4, 3, 2};
 static PyObject *header_keys[HDR_COUNT]; /* interned */
 /* the fields of the Packet dataclass (packet.py checks at import that they still are these) */
-enum { PKT_HEADER, PKT_CP, PKT_VERSION, PKT_WARNINGS, PKT_COUNT };
+#define PKT_COUNT 4
 static const char *const PACKET_FIELDS[PKT_COUNT] = {"header", "cp", "version", "warnings"};
 static PyObject *packet_fields[PKT_COUNT]; /* interned */
+/* the fields of cp.FactorRow (cp.py checks them at import too) */
+#define ROW_COUNT 5
+static const char *const ROW_FIELDS[ROW_COUNT] = {"code", "kind", "text", "value", "flag"};
+static PyObject *row_fields[ROW_COUNT]; /* interned */
+static PyObject *flag_key;              /* "Flag" */
 static PyObject *no_warnings;             /* () */
 
 /* CP keys whose value is a time: _check_cp in packet.py (§6.3.4 YYYYMMDDhhmmss). */
@@ -189,17 +195,24 @@ version_bits(PyObject *version, PyObject *versions)
     return -2;
 }
 
-/* Packet(header, cp, version) without running the dataclass __init__ in the interpreter: the same slot stores
- * its frozen __init__ makes through object.__setattr__. Steals header and cp. */
+/* An instance of a frozen slots dataclass (Packet, FactorRow) without running its __init__ in the interpreter: the
+ * same slot stores its frozen __init__ makes through object.__setattr__. Borrows the values. */
+static PyObject *
+new_frozen(PyTypeObject *type, PyObject *const *names, PyObject *const *values, int n)
+{
+    PyObject *obj = type->tp_alloc(type, 0);
+    for (int k = 0; obj != NULL && k < n; k++)
+        if (PyObject_GenericSetAttr(obj, names[k], values[k]) < 0)
+            Py_CLEAR(obj);
+    return obj;
+}
+
+/* Packet(header, cp, version). Steals header and cp. */
 static PyObject *
 new_packet(PyTypeObject *type, PyObject *header, PyObject *cp, PyObject *version)
 {
-    PyObject *packet = type->tp_alloc(type, 0);
-    if (packet == NULL || PyObject_GenericSetAttr(packet, packet_fields[PKT_HEADER], header) < 0
-        || PyObject_GenericSetAttr(packet, packet_fields[PKT_CP], cp) < 0
-        || PyObject_GenericSetAttr(packet, packet_fields[PKT_VERSION], version) < 0
-        || PyObject_GenericSetAttr(packet, packet_fields[PKT_WARNINGS], no_warnings) < 0)
-        Py_CLEAR(packet);
+    PyObject *values[PKT_COUNT] = {header, cp, version, no_warnings};
+    PyObject *packet = new_frozen(type, packet_fields, values, PKT_COUNT);
     Py_DECREF(header);
     Py_DECREF(cp);
     return packet;
@@ -628,6 +641,125 @@ python:
     Py_RETURN_NONE;
 }
 
+/* ---- data view ----------------------------------------------------------------------------------------------- */
+/* cp.parse_number: float of `[+-]?(?:\d+(?:\.\d*)?|\.\d+)`, else None. Non-ASCII text (Unicode digits, which
+ * Python's \d and float() accept) goes to the Python function `fallback`. */
+static PyObject *
+number_of(PyObject *text, PyObject *fallback)
+{
+    if (!PyUnicode_IS_ASCII(text))
+        return PyObject_CallOneArg(fallback, text);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, whole = 0, fraction = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+    for (; i < n && is_digit(s[i]); i++)
+        whole++;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && is_digit(s[i]); i++)
+            fraction++;
+    if (i != n || (whole == 0 && fraction == 0))
+        Py_RETURN_NONE;
+    double value = PyOS_string_to_double((const char *)s, NULL, NULL); /* what float(text) computes */
+    if (value == -1.0 && PyErr_Occurred())
+        return NULL;
+    return PyFloat_FromDouble(value);
+}
+
+PyDoc_STRVAR(view_parts_doc,
+"view_parts(cp: dict, row_type: type[FactorRow], attribute_suffixes: frozenset, parse_number) \n"
+"-> tuple[tuple[FactorRow, ...], dict, dict] | None\n\n"
+"(rows, attributes, params) of cp.data_view; None when cp is not a dict of str (the Python code decides).");
+
+static PyObject *
+view_parts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyType_Check(args[1]) || !PyAnySet_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "view_parts(cp: dict, row_type: type, attribute_suffixes: frozenset, "
+                                         "parse_number)");
+        return NULL;
+    }
+    PyObject *cp = args[0], *suffixes = args[2], *key, *text;
+    if (!PyDict_CheckExact(cp))
+        Py_RETURN_NONE;
+    PyObject *attributes = PyDict_New(), *params = PyDict_New(), *values = PyList_New(0), *rows = NULL;
+    PyObject *code = NULL, *kind = NULL, *result = NULL;
+    Py_ssize_t pos = 0;
+    if (attributes == NULL || params == NULL || values == NULL)
+        goto done;
+    while (PyDict_Next(cp, &pos, &key, &text)) {
+        if (!PyUnicode_CheckExact(key) || !PyUnicode_CheckExact(text)) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(key), dash = PyUnicode_FindChar(key, '-', 0, len, 1);
+        if (dash == -2)
+            goto done;
+        if (dash == -1) { /* no factor code: DataTime, RtdInterval, QnRtn … */
+            if (PyDict_SetItem(params, key, text) < 0)
+                goto done;
+            continue;
+        }
+        if ((code = PyUnicode_Substring(key, 0, dash)) == NULL || (kind = PyUnicode_Substring(key, dash + 1, len)) == NULL)
+            goto done;
+        int is_attribute = PySet_Contains(suffixes, kind);
+        if (is_attribute < 0)
+            goto done;
+        if (is_attribute) {
+            PyObject *of_code = PyDict_GetItemWithError(attributes, code);
+            if (of_code == NULL) {
+                if (PyErr_Occurred() || (of_code = PyDict_New()) == NULL)
+                    goto done;
+                int rc = PyDict_SetItem(attributes, code, of_code);
+                Py_DECREF(of_code); /* attributes holds it */
+                if (rc < 0)
+                    goto done;
+            }
+            if (PyDict_SetItem(of_code, kind, text) < 0)
+                goto done;
+        } else {
+            PyObject *triple = PyTuple_Pack(3, code, kind, text);
+            if (triple == NULL)
+                goto done;
+            int rc = PyList_Append(values, triple);
+            Py_DECREF(triple);
+            if (rc < 0)
+                goto done;
+        }
+        Py_CLEAR(code);
+        Py_CLEAR(kind);
+    }
+    if ((rows = PyTuple_New(PyList_GET_SIZE(values))) == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(values); i++) {
+        PyObject *triple = PyList_GET_ITEM(values, i), *row_code = PyTuple_GET_ITEM(triple, 0);
+        PyObject *of_code = PyDict_GetItemWithError(attributes, row_code), *flag = NULL;
+        if (of_code != NULL)
+            flag = PyDict_GetItemWithError(of_code, flag_key);
+        if (flag == NULL && PyErr_Occurred())
+            goto done;
+        PyObject *value = number_of(PyTuple_GET_ITEM(triple, 2), args[3]);
+        if (value == NULL)
+            goto done;
+        PyObject *fields[ROW_COUNT] = {row_code, PyTuple_GET_ITEM(triple, 1), PyTuple_GET_ITEM(triple, 2), value,
+                                       flag ? flag : Py_None};
+        PyObject *row = new_frozen((PyTypeObject *)args[1], row_fields, fields, ROW_COUNT);
+        Py_DECREF(value);
+        if (row == NULL)
+            goto done;
+        PyTuple_SET_ITEM(rows, i, row);
+    }
+    result = PyTuple_Pack(3, rows, attributes, params);
+done:
+    Py_XDECREF(code);
+    Py_XDECREF(kind);
+    Py_XDECREF(rows);
+    Py_XDECREF(values);
+    Py_XDECREF(attributes);
+    Py_XDECREF(params);
+    return result;
+}
+
 /* ---- crc16 --------------------------------------------------------------------------------------------------- */
 PyDoc_STRVAR(crc16_doc, "crc16(data: bytes-like) -> int\n\nHJ 212 CRC (HJ 212-2017 App. A.1) of the data segment.");
 
@@ -646,6 +778,7 @@ static PyMethodDef methods[] = {
     {"crc16", (PyCFunction)crc16, METH_O, crc16_doc},
     {"decode_canonical", (PyCFunction)(void (*)(void))decode_canonical, METH_FASTCALL, decode_canonical_doc},
     {"encode_canonical", (PyCFunction)(void (*)(void))encode_canonical, METH_FASTCALL, encode_canonical_doc},
+    {"view_parts", (PyCFunction)(void (*)(void))view_parts, METH_FASTCALL, view_parts_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -666,6 +799,11 @@ PyInit__speedups(void)
     for (int k = 0; k < PKT_COUNT; k++)
         if (packet_fields[k] == NULL && (packet_fields[k] = PyUnicode_InternFromString(PACKET_FIELDS[k])) == NULL)
             return NULL;
+    for (int k = 0; k < ROW_COUNT; k++)
+        if (row_fields[k] == NULL && (row_fields[k] = PyUnicode_InternFromString(ROW_FIELDS[k])) == NULL)
+            return NULL;
+    if (flag_key == NULL && (flag_key = PyUnicode_InternFromString("Flag")) == NULL)
+        return NULL;
     if (no_warnings == NULL && (no_warnings = PyTuple_New(0)) == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module_def);
