@@ -1,5 +1,6 @@
 """HJ 212 codec throughput on one core: decode+verify and encode of a typical 8-factor minute packet (2051),
-beside a bare CRC pass over the same data segment (the floor any decoder pays) and the ratio to it, for both
+beside a bare CRC pass over the same data segment (the floor any decoder pays) and the ratio to it, and the typed
+factor rows the writer builds from CP (`data_view`), for both
 implementations: the C accelerator (`codec/_speedups.c`, what `pip install` builds) and the pure-Python reference
 (what runs without a compiler). Target: >= 100,000 decodes/s per core.
 
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from unittest.mock import patch
 
-from ecomon.ingest.hj212.codec import Version, accel, build, decode, encode, packet
+from ecomon.ingest.hj212.codec import Version, accel, build, data_view, decode, encode, packet
+from ecomon.ingest.hj212.codec import cp as cp_module
 from ecomon.ingest.hj212.codec.crc import crc16_python
 
 # Ambient-air station (ST=22) minute data: PM2.5, PM10, SO2, NO2, CO, O3, temperature, humidity.
@@ -31,7 +33,10 @@ def minute_packet():
 
 def pure_python() -> AbstractContextManager:
     """The codec as installed without a compiler."""
-    return patch.multiple(packet, _speedups=None, crc16=crc16_python)
+    stack = ExitStack()
+    stack.enter_context(patch.multiple(packet, _speedups=None, crc16=crc16_python))
+    stack.enter_context(patch.object(cp_module, "_speedups", None))
+    return stack
 
 
 Work = dict[str, tuple[Callable[[], AbstractContextManager], Callable[[], object]]]
@@ -68,19 +73,20 @@ def main() -> None:
         work |= {f"bare CRC pass ({label})": (path, lambda crc=crc: crc(segment)),
                  f"decode + verify strict ({label})": (path, lambda: decode(frame)),
                  f"decode + verify lenient ({label})": (path, lambda: decode(frame, lenient=True)),
-                 f"encode ({label})": (path, lambda: encode(packet_))}
+                 f"encode ({label})": (path, lambda: encode(packet_)),
+                 f"typed rows, data_view ({label})": (path, lambda: data_view(packet_.cp))}
     figures = rates(work)
     print(f"codec path in use: {accel.ACTIVE_PATH}"
           + ("" if accel.speedups is not None else " (C accelerator not built: no compiler at install)"))
     print(f"8-factor 2051 minute packet: {len(frame)} bytes, data segment {len(segment)} bytes, "
           f"{len(packet_.cp)} CP items")
-    print(f"{'operation':<34}{'packets/s':>12}{'µs/packet':>11}{'ratio to CRC':>14}{'C / Python':>12}")
+    print(f"{'operation':<38}{'packets/s':>12}{'µs/packet':>11}{'ratio to CRC':>14}{'C / Python':>12}")
     for name, value in figures.items():
         label = name[name.rindex("(") + 1:-1]
         crc_rate = figures[f"bare CRC pass ({label})"]
         python_rate = figures[name.replace("(C)", "(Python)")]
         speedup = f"{value / python_rate:>12.2f}" if label == "C" else ""
-        print(f"{name:<34}{value:>12,.0f}{1e6 / value:>11.2f}{value / crc_rate:>14.3f}{speedup}")
+        print(f"{name:<38}{value:>12,.0f}{1e6 / value:>11.2f}{value / crc_rate:>14.3f}{speedup}")
     if "C" in paths:
         verdict = "met" if figures["decode + verify strict (C)"] >= 100_000 else "NOT met"
         print(f"target >= 100,000 decodes/s per core: {verdict}")
