@@ -44,7 +44,6 @@ init_tables(void)
         INIT[n] = POW[(n + 7) % 8][0xFF];
 }
 
-
 static unsigned
 hj212_crc(const unsigned char *p, Py_ssize_t n)
 {
@@ -83,7 +82,7 @@ static PyObject *packet_fields[PKT_COUNT]; /* interned */
 static const char *const ROW_FIELDS[ROW_COUNT] = {"code", "kind", "text", "value", "flag"};
 static PyObject *row_fields[ROW_COUNT]; /* interned */
 static PyObject *flag_key;              /* "Flag" */
-static PyObject *no_warnings;             /* () */
+static PyObject *no_warnings;           /* () */
 
 /* CP keys whose value is a time: _check_cp in packet.py (§6.3.4 YYYYMMDDhhmmss). */
 static const char *const TIME_KEYS[] = {"DataTime", "SystemTime", "BeginTime", "EndTime", "RestartTime"};
