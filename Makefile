@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo up test test-external install assets system bench clean-var
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/ecomon/ingest/hj212/codec/_speedups.c
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ecomon needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
