@@ -113,17 +113,28 @@ def _put(buf: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
     buf[at[:, None] + np.arange(width)] = raw
 
 
-def append_record(cur: psycopg.Cursor, rows: pl.DataFrame, channel: str, *, whole_days: bool) -> None:
-    """Queue the rows' (series, UTC day) for QC and append the chained record, as the trigger function does.
+def prepare(rows: pl.DataFrame, channel: str, *, whole_days: bool) -> dict:
+    """The record of rows written (STAGE_COLUMNS, sorted by series_id and t), computed before any lock is taken.
 
-    `rows` are what was written (STAGE_COLUMNS, sorted by series_id and t); actor and change come from the
-    transaction's `ecomon.actor` / `ecomon.change` settings (`quality.audit.attribute`), with the trigger's defaults.
     With `whole_days` (a new partition: the rows are all there is of their days) the day states of migration 0014
     are computed here too; otherwise the database adds them from the stored days as the record is appended.
     """
     d = digests(rows)
-    sources = rows.select("source_id").unique()["source_id"].to_list()
-    day_dates = (np.datetime64("2000-01-01", "D") + d.days).tolist()
+    return {"ids": d.series.tolist(), "days": (np.datetime64("2000-01-01", "D") + d.days).tolist(),
+            "counts": d.counts.tolist(), "digests": d.day_digests if whole_days else [b""] * len(d.day_digests),
+            "channel": channel, "sources": rows.select("source_id").unique()["source_id"].to_list(),
+            "listed": SOURCES_LISTED, "n": rows.height, "series": len(np.unique(d.series)),
+            "t_min": rows["t"].min(), "t_max": rows["t"].max(), "digest": d.batch, "whole_days": whole_days,
+            "n_days": len(d.day_digests) if whole_days else None,
+            "days_sha256": d.days_sha256 if whole_days else None}
+
+
+def append_record(cur: psycopg.Cursor, record: dict) -> None:
+    """Queue the rows' (series, UTC day) for QC and append the chained record, as the trigger function does.
+
+    Actor and change come from the transaction's `ecomon.actor` / `ecomon.change` settings
+    (`quality.audit.attribute`), with the trigger's defaults.
+    """
     cur.execute(
         """WITH s AS (SELECT coalesce(nullif(current_setting('ecomon.change', true), ''), 'ingest') AS change,
                              coalesce(nullif(current_setting('ecomon.actor', true), ''), 'db:' || current_user) AS actor),
@@ -147,8 +158,4 @@ def append_record(cur: psycopg.Cursor, rows: pl.DataFrame, channel: str, *, whol
            INSERT INTO observation_day_state (series_id, day, seq, n, digest)
            SELECT days.series_id, days.day, event.seq, days.n, days.digest FROM days, event
            WHERE %(whole_days)s""",
-        {"ids": d.series.tolist(), "days": day_dates, "counts": d.counts.tolist(),
-         "digests": d.day_digests if whole_days else [b""] * len(d.day_digests), "channel": channel,
-         "sources": sources, "listed": SOURCES_LISTED, "n": rows.height, "series": rows["series_id"].n_unique(),
-         "t_min": rows["t"].min(), "t_max": rows["t"].max(), "digest": d.batch, "whole_days": whole_days,
-         "n_days": len(d.day_digests) if whole_days else None, "days_sha256": d.days_sha256 if whole_days else None})
+        record)

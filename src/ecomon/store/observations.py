@@ -92,26 +92,21 @@ def merge(conn: psycopg.Connection, rows: pl.DataFrame, *, channel: str, changed
     a month that has no partition yet is built as a table of its own, indexed in one sort and attached (several
     times faster than the staged upsert). If a concurrent writer stores the same keys or creates the same
     partition in between, that write is rolled back to its savepoint and the batch takes the staged merge.
-    Every writer locks in one order (the rows; the audit chain; latest values and dirty days), so concurrent
-    merges queue but never deadlock; the chain is locked only after the long COPY and key build, so parallel
-    loaders overlap those.
+    Writers lock in one order (the rows; the audit chain; latest values and dirty days), so concurrent merges
+    queue rather than deadlock; the chain is locked only after the long COPY and key build, so parallel loaders
+    overlap those.
     """
     if rows.height == 0:
         return MergeCounts(0, 0, 0)
     rows = rows.select(STAGE_COLUMNS).sort("series_id", "t")
     with conn.cursor() as cur:
-        written = None if _overlaps_stored(cur, rows) else _write_new(conn, cur, rows, channel)
-        if written is None:
+        counts = None if _overlaps_stored(cur, rows) else _write_new(conn, cur, rows, channel, local_tz)
+        if counts is None:
             cur.execute("SELECT ensure_observation_partitions(%s, %s)", (rows["t"].min(), rows["t"].max()))
             counts = _staged_merge(cur, rows, channel=channel, changed_by=changed_by)
-        else:
-            counts = MergeCounts(inserted=rows.height, changed=0, unchanged=0)
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext('ecomon.audit_chain'))")  # audit_chain(), 0005
-        _update_latest(cur, rows)
-        if counts.inserted or counts.changed:
-            _mark_dirty(cur, rows, local_tz)
-        for part, whole_days in written or ():
-            batch_audit.append_record(cur, part, channel, whole_days=whole_days)
+            _update_latest(cur, rows)
+            if counts.inserted or counts.changed:
+                _mark_dirty(cur, rows, local_tz)
     return counts
 
 
@@ -126,35 +121,43 @@ def _overlaps_stored(cur: psycopg.Cursor, rows: pl.DataFrame) -> bool:
     return bool(cur.fetchone()[0])
 
 
-def _write_new(conn: psycopg.Connection, cur: psycopg.Cursor, rows: pl.DataFrame, channel: str
-               ) -> list[tuple[pl.DataFrame, bool]] | None:
+def _write_new(conn: psycopg.Connection, cur: psycopg.Cursor, rows: pl.DataFrame, channel: str, local_tz: str
+               ) -> MergeCounts | None:
     """Write rows that cannot conflict into their partitions; None if a concurrent writer got there first.
 
     Rows go to the partitions themselves, not through `observation`: PostgreSQL inserts row by row into a
     partitioned table that has a statement trigger with a transition table (the per-batch audit of migration
-    0005). Returns the parts written, one per statement, for `batch_audit.append_record` (the same record the
-    trigger function writes, computed from the frame that was COPYed), each with whether it is a new partition.
+    0005). So the audit record of each part (the same one the trigger function writes) is computed here from the
+    frame that was COPYed (`batch_audit`). New months are built as tables of their own and attached last, after
+    the shared rows (audit chain, latest values, dirty days) are written, to hold the parent's lock the least.
     """
     staged = rows.with_columns(pl.lit(channel).alias("channel"), pl.col("t").dt.truncate("1mo").alias("month"))
     months = {month: part.drop("month") for (month,), part in staged.partition_by("month", as_dict=True).items()}
-    written = []
     try:
         with conn.transaction():
-            existing = []
+            built, existing, records = [], [], []
             for month, part in sorted(months.items()):
                 cur.execute("SELECT to_regclass(%s) IS NOT NULL", (_partition(month),))
                 if cur.fetchone()[0]:
                     existing.append(month)
                 else:
                     _build_partition(cur, month, part)
-                    written.append((part, True))
+                    built.append(month)
+                    records.append(batch_audit.prepare(part.drop("channel"), channel, whole_days=True))
             if existing:
                 appended = pl.concat([months[m] for m in existing])
                 _append(cur, appended, existing)
-                written.append((appended, False))
+                records.append(batch_audit.prepare(appended.drop("channel"), channel, whole_days=False))
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('ecomon.audit_chain'))")  # audit_chain(), 0005
+            _update_latest(cur, rows)
+            _mark_dirty(cur, rows, local_tz)
+            for record in records:
+                batch_audit.append_record(cur, record)
+            for month in built:
+                _attach(cur, month)
     except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.InvalidObjectDefinition):
         return None
-    return [(part.drop("channel"), whole_days) for part, whole_days in written]
+    return MergeCounts(inserted=rows.height, changed=0, unchanged=0)
 
 
 def _partition(month: datetime) -> str:
@@ -166,11 +169,9 @@ def _month_bounds(month: datetime) -> tuple[datetime, datetime]:
 
 
 def _build_partition(cur: psycopg.Cursor, month: datetime, rows: pl.DataFrame) -> None:
-    """A new month: COPY into a plain table, build its primary key in one sort, then ATTACH it.
+    """A new month: COPY into a plain table and build its primary key in one sort; `_attach` links it later.
 
-    The key is built before ATTACH, which then only links it to the parent's (the parent is locked against
-    other ATTACHes only from there to commit, so parallel loaders overlap their COPYs and sorts); the CHECK lets
-    ATTACH skip its validating scan. The columns queries filter on are analysed for the aggregation that follows.
+    Analysed now (the columns queries filter on) for the aggregation that follows.
     """
     table = _partition(month)
     name = sql.Identifier(table)
@@ -181,6 +182,12 @@ def _build_partition(cur: psycopg.Cursor, month: datetime, rows: pl.DataFrame) -
     cur.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY (series_id, t)").format(
         name, sql.Identifier(f"{table}_pkey")))
     cur.execute(sql.SQL("ANALYZE {} (series_id, t, qc_flag)").format(name))
+
+
+def _attach(cur: psycopg.Cursor, month: datetime) -> None:
+    """ATTACH finds the key already built and only links it to the parent's; the CHECK spares it a scan."""
+    name = sql.Identifier(_partition(month))
+    lo, hi = (sql.Literal(b) for b in _month_bounds(month))
     cur.execute(sql.SQL("ALTER TABLE observation ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
         name, lo, hi))
     cur.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT load_bounds").format(name))
