@@ -106,7 +106,8 @@ class Injector:
         slot = self._slot(n, ok)
         if slot:
             t, s = slot
-            t0 = t - (t % 24) + 16  # align to local midnight (UTC 16:00)
+            utc_hour = int((self.times[t] - self.times[t].astype("datetime64[D]")) // np.timedelta64(1, "h"))
+            t0 = t + (16 - utc_hour) % 24  # the next local (UTC+8) midnight: daily means are calendar days
             for d in range(30):
                 day = self.values["PM2.5"][t0 + 24 * d:t0 + 24 * d + 24, s]
                 m = np.nanmean(day)

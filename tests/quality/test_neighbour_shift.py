@@ -100,3 +100,41 @@ def test_separate_departures_stay_separate_episodes():
     crossings = (np.array([900, 1700]), np.array([999, 1999]))
     first, second = _episodes(crossings, signed_z, 240, 30)
     assert first[2] == 999 and second[0] > first[2] and second[1:] == (1700, 1999)
+
+
+def scattered(factor: float, day_scatter: float, seed: int = 5) -> tuple[Panel, np.ndarray]:
+    """A station at 80 µg/m³ whose ratio to its neighbours wanders from day to day by `day_scatter` (log σ);
+    the last 14 of 120 days are scaled by `factor`."""
+    rng = np.random.default_rng(seed)
+    hours = DAYS * 24
+    reference = np.round(80 * rng.lognormal(0, 0.15, hours))
+    day_ratio = np.repeat(rng.normal(0, day_scatter, DAYS), 24)
+    station = reference * np.exp(day_ratio) * rng.lognormal(0, 0.1, hours)
+    station[-SHIFT_DAYS * 24:] *= factor
+    times = np.datetime64("2024-01-01T00:00:00") + np.arange(hours) * HOUR
+    return Panel("PM2.5", times, ("S",), np.round(station)[:, None]), reference[:, None]
+
+
+def test_a_step_is_judged_against_the_day_to_day_scatter_of_its_own_weeks():
+    """×0.6 stands out on a station that tracks its neighbours closely, not on one that wanders ×1.8 a day."""
+    calm = [detect_neighbour_shift(*scattered(0.6, 0.03, seed)) for seed in range(5)]
+    assert all([e.evidence["direction"] for e in found] == ["down"] for found in calm)
+    assert not any(detect_neighbour_shift(*scattered(0.6, 0.6, seed)) for seed in range(5))
+
+
+def few_high_days_lower() -> tuple[Panel, np.ndarray]:
+    """The three highest days of the last 14 read ×0.3: the ratio of sums falls, the typical hour does not."""
+    panel, reference = shifted("PM2.5", 80, 1.0)
+    values = panel.values.copy()
+    tail = values[-SHIFT_DAYS * 24:, 0]
+    for d in (2, 7, 11):
+        reference[-SHIFT_DAYS * 24 + 24 * d:-SHIFT_DAYS * 24 + 24 * d + 24, 0] *= 6
+        tail[24 * d:24 * d + 24] *= 6 * 0.3
+    return Panel("PM2.5", panel.times, panel.stations, values), reference
+
+
+def test_a_ratio_carried_by_a_few_episodes_is_not_a_level_shift():
+    """Condition 3 alone (the scatter test switched off): a gain change moves every hour, episodes do not."""
+    panel, reference = few_high_days_lower()
+    assert detect_neighbour_shift(panel, reference, spread_factor=0.0, typical_ratio=1.0)  # sums alone: alarm
+    assert not detect_neighbour_shift(panel, reference, spread_factor=0.0)

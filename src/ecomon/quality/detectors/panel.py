@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -99,9 +100,11 @@ def resolution(values: np.ndarray) -> float:
 
 
 def rolling(matrix: np.ndarray, window: int, stat: str, min_samples: int, center: bool = False) -> np.ndarray:
-    """Rolling median/mean/std/min/max down each column of a time × station matrix, NaN ignored."""
+    """Rolling median/mean/std/min/max/quartile down each column of a time × station matrix, NaN ignored."""
     frame = pl.DataFrame({str(i): matrix[:, i] for i in range(matrix.shape[1])}).fill_nan(None)
     fn = {"median": pl.Expr.rolling_median, "mean": pl.Expr.rolling_mean, "std": pl.Expr.rolling_std,
-          "min": pl.Expr.rolling_min, "max": pl.Expr.rolling_max, "sum": pl.Expr.rolling_sum}[stat]
+          "min": pl.Expr.rolling_min, "max": pl.Expr.rolling_max, "sum": pl.Expr.rolling_sum,
+          "q25": partial(pl.Expr.rolling_quantile, quantile=0.25),
+          "q75": partial(pl.Expr.rolling_quantile, quantile=0.75)}[stat]
     out = frame.select(fn(pl.all(), window_size=window, min_samples=min_samples, center=center))
     return out.to_numpy().astype(np.float64)
