@@ -59,30 +59,30 @@ def digests(rows: pl.DataFrame) -> Digests:
     n = rows.height
     has_value = rows["value"].is_not_null().to_numpy()
     codes, segments = _flag_segments(rows["data_flag"])
+    series = rows["series_id"].to_numpy()
+    micros = rows["t"].dt.epoch("us").to_numpy() - _PG_EPOCH_US
+    values = rows["value"].to_numpy()
+    review = rows["review_state"].to_numpy().astype(np.int64) if "review_state" in rows.columns else 0
+    version = rows["version"].to_numpy().astype(np.int64) if "version" in rows.columns else 1
+    packed = np.broadcast_to(((rows["qc_flag"].to_numpy().astype(np.int64) & 0xFFFF) << 32)
+                             | ((review & 0xFFFF) << 16) | (version & 0xFFFF), (n,))
     seg_len = np.fromiter((len(s) for s in segments), dtype=np.int64, count=len(segments))
     length = _FIXED + 8 * has_value + seg_len[codes]
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(length, out=start[1:])
-    buf = np.zeros(int(start[-1]), dtype=np.uint8)
+    shapes = has_value.astype(np.int64) * len(segments) + codes      # rows of one shape have one byte layout
+    kinds = np.unique(shapes)
+    if kinds.size == 1:
+        buf = _records(int(kinds[0]) >= len(segments), segments[int(kinds[0]) % len(segments)], series, micros,
+                       values, packed).reshape(-1)
+    else:
+        buf = np.empty(int(start[-1]), dtype=np.uint8)
+        for kind in kinds.tolist():
+            at = np.flatnonzero(shapes == kind)
+            raw = _records(kind >= len(segments), segments[kind % len(segments)], series[at], micros[at],
+                           values[at], packed[at])
+            buf[start[at][:, None] + np.arange(raw.shape[1])] = raw
     start = start[:-1]
-
-    series = rows["series_id"].to_numpy().astype(">i4")
-    micros = rows["t"].dt.epoch("us").to_numpy() - _PG_EPOCH_US
-    _put(buf, start, series)
-    _put(buf, start + 4, micros.astype(">i8"))
-    buf[start + 12] = has_value
-    valued = np.flatnonzero(has_value)
-    _put(buf, start[valued] + 13, rows["value"].to_numpy()[valued].astype(">f8"))
-    flag_at = start + 13 + 8 * has_value
-    for code, segment in enumerate(segments):
-        at = flag_at[codes == code]
-        if at.size:
-            _put(buf, at, np.broadcast_to(np.frombuffer(segment, dtype=np.uint8), (at.size, len(segment))))
-    review = rows["review_state"].to_numpy().astype(np.int64) if "review_state" in rows.columns else 0
-    version = rows["version"].to_numpy().astype(np.int64) if "version" in rows.columns else 1
-    packed = ((rows["qc_flag"].to_numpy().astype(np.int64) & 0xFFFF) << 32) | ((review & 0xFFFF) << 16) \
-        | (version & 0xFFFF)
-    _put(buf, start + length - 8, np.broadcast_to(np.asarray(packed, dtype=">i8"), (n,)))
 
     day = micros // _DAY_US
     first = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (day[1:] != day[:-1])]) if n else \
@@ -106,11 +106,16 @@ def _flag_segments(flags: pl.Series) -> tuple[np.ndarray, list[bytes]]:
     return codes.to_numpy(), segments
 
 
-def _put(buf: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
-    """Write each row's big-endian field bytes at its offset."""
-    width = values.dtype.itemsize if values.ndim == 1 else values.shape[1]
-    raw = np.ascontiguousarray(values).view(np.uint8).reshape(-1, width)
-    buf[at[:, None] + np.arange(width)] = raw
+def _records(valued: bool, flag: bytes, series: np.ndarray, micros: np.ndarray, values: np.ndarray,
+             packed: np.ndarray) -> np.ndarray:
+    """Rows of one layout as a packed big-endian record array, one row of octets each."""
+    fields = [("series", ">i4"), ("t", ">i8"), ("marker", "u1"), *([("value", ">f8")] if valued else []),
+              ("flag", f"S{len(flag)}"), ("packed", ">i8")]
+    out = np.empty(series.size, dtype=np.dtype(fields))
+    out["series"], out["t"], out["marker"], out["flag"], out["packed"] = series, micros, valued, flag, packed
+    if valued:
+        out["value"] = values
+    return out.view(np.uint8).reshape(series.size, -1)
 
 
 def prepare(rows: pl.DataFrame, channel: str, *, whole_days: bool) -> dict:
@@ -120,13 +125,17 @@ def prepare(rows: pl.DataFrame, channel: str, *, whole_days: bool) -> dict:
     are computed here too; otherwise the database adds them from the stored days as the record is appended.
     """
     d = digests(rows)
-    return {"ids": d.series.tolist(), "days": (np.datetime64("2000-01-01", "D") + d.days).tolist(),
-            "counts": d.counts.tolist(), "digests": d.day_digests if whole_days else [b""] * len(d.day_digests),
-            "channel": channel, "sources": rows.select("source_id").unique()["source_id"].to_list(),
-            "listed": SOURCES_LISTED, "n": rows.height, "series": len(np.unique(d.series)),
-            "t_min": rows["t"].min(), "t_max": rows["t"].max(), "digest": d.batch, "whole_days": whole_days,
-            "n_days": len(d.day_digests) if whole_days else None,
+    return {"ids": _int_array(d.series), "days": _int_array(d.days), "counts": _int_array(d.counts),
+            "digests": b"".join(d.day_digests) if whole_days else b"", "channel": channel,
+            "sources": rows.select("source_id").unique()["source_id"].to_list(), "listed": SOURCES_LISTED,
+            "n": rows.height, "series": len(np.unique(d.series)), "t_min": rows["t"].min(), "t_max": rows["t"].max(),
+            "digest": d.batch, "whole_days": whole_days, "n_days": len(d.day_digests) if whole_days else None,
             "days_sha256": d.days_sha256 if whole_days else None}
+
+
+def _int_array(values: np.ndarray) -> str:
+    """A PostgreSQL array literal: thousands of numbers pass as one string, not one adapted object each."""
+    return "{" + ",".join(map(str, values.tolist())) + "}"
 
 
 def append_record(cur: psycopg.Cursor, record: dict) -> None:
@@ -138,8 +147,10 @@ def append_record(cur: psycopg.Cursor, record: dict) -> None:
     cur.execute(
         """WITH s AS (SELECT coalesce(nullif(current_setting('ecomon.change', true), ''), 'ingest') AS change,
                              coalesce(nullif(current_setting('ecomon.actor', true), ''), 'db:' || current_user) AS actor),
-           days AS (SELECT * FROM unnest(%(ids)s::integer[], %(days)s::date[], %(counts)s::integer[],
-                                         %(digests)s::bytea[]) AS d(series_id, day, n, digest)),
+           days AS (SELECT d.series_id, date '2000-01-01' + d.day AS day, d.n,
+                           substring(%(digests)s::bytea FROM (d.i::integer - 1) * 32 + 1 FOR 32) AS digest
+                    FROM unnest(%(ids)s::text::integer[], %(days)s::text::integer[], %(counts)s::text::integer[])
+                         WITH ORDINALITY AS d(series_id, day, n, i)),
            queued AS (INSERT INTO qc_pending (series_id, day) SELECT series_id, day FROM days
                       WHERE (SELECT change FROM s) = 'ingest'
                       ON CONFLICT (series_id, day) DO UPDATE SET queued_at = now()),
