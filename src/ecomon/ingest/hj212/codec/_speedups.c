@@ -699,7 +699,15 @@ view_parts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 goto done;
             continue;
         }
-        if ((code = PyUnicode_Substring(key, 0, dash)) == NULL || (kind = PyUnicode_Substring(key, dash + 1, len)) == NULL)
+        if (PyUnicode_IS_ASCII(key)) { /* from the key cache: no allocation, hash already computed */
+            const unsigned char *k = PyUnicode_1BYTE_DATA(key);
+            code = cp_key(k, dash);
+            kind = code == NULL ? NULL : cp_key(k + dash + 1, len - dash - 1);
+        } else {
+            code = PyUnicode_Substring(key, 0, dash);
+            kind = code == NULL ? NULL : PyUnicode_Substring(key, dash + 1, len);
+        }
+        if (kind == NULL)
             goto done;
         int is_attribute = PySet_Contains(suffixes, kind);
         if (is_attribute < 0)
