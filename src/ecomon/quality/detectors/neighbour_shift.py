@@ -6,15 +6,16 @@ sums weighs hours by their concentration, so low, noisy hours (winter O3, SO2 at
 and a ×0.6 shift is log 0.6 whatever the unit. A ten-day window averages out weather regimes that move a
 station against its neighbours for two or three days. Threshold, for ≥ `min_hours` (fact-sheet D8; Greenstone
 et al. 2022; SaQC flagJumps/flagDriftFromNorm) — three conditions, each with a physical reason:
-1. size: |d| beyond ×`ratio` (a materiality floor: smaller changes are within calibration tolerances);
+1. size: |d| beyond ×`ratio` (a floor: even a calm series' 10-day ratio wanders by that much with the weather);
 2. size against the local noise: |d| > `spread_factor` × the day-to-day spread (IQR/1.349) of the daily
    log-ratio, pooled from inside the window (weight `window_weight`) and the baseline days before it. A gain
    or offset change moves the level of the ratio but not its day-to-day scatter, so the step stands out
    against the scatter of the same days; weather excursions (a point-source plume, a few stagnant days) widen
    that scatter and so raise their own bar. The spread is local in time, so a series that is calm in April
    and noisy in July is judged by the scatter of its own weeks, not by one yearly figure;
-3. the typical hour moved too: the median of the hourly log-ratios in the window lies beyond ×`typical_ratio`
-   of its median in the baseline days. A span error, a diluted sample or an edited calibration factor scales
+3. the typical hour moved too: the median of the hourly log-ratios z (with the low-level offset c, which
+   shrinks them: a ×0.6 shift reads about ×0.7 in z) in the window lies beyond ×`typical_ratio` of its median
+   in the baseline days. A span error, a diluted sample or an edited calibration factor scales
    every hour; a ratio of sums carried by a few episodes does not move the median hour.
 The event starts at the CUSUM change point of the hourly log-ratio inside the window that first crossed. O3 is
 judged as total oxidant Ox = O3 + NO2 when NO2 is measured (`total_oxidant`; the catalogue does this):
