@@ -63,6 +63,8 @@ def data_db(platform_env, use_database) -> tuple[str, list[int]]:
         conn.execute("UPDATE observation SET review_state = 1 WHERE t >= %s AND t < %s",
                      (DAY0 + timedelta(hours=20), DAY0 + timedelta(hours=50)))
         conn.commit()
+        assert audit_data.seal(conn, "qc-worker") == 2 * 3    # the appended days, closed: sealed as the worker does
+        conn.commit()
     use_database(url)
     return url, ids
 
@@ -152,7 +154,7 @@ def test_state_table_forged_to_match_is_caught_by_the_chain(data_db) -> None:
 
 
 def test_two_writers_of_the_same_day_at_once(data_db) -> None:
-    """The second writer waits for the chain lock and then reads the first one's committed rows into its state."""
+    """The second writer waits for the chain lock; the day, open while written, is sealed with both writers' rows."""
     from ecomon.store.db import connect
 
     url, ids = data_db
@@ -176,6 +178,9 @@ def test_two_writers_of_the_same_day_at_once(data_db) -> None:
     thread.join(30)
     assert done
     with psycopg.connect(url) as conn:
+        assert audit_data.verify_data(conn, date(2024, 3, 6), date(2024, 3, 6)).open == 2
+        assert audit_data.seal(conn, "qc-worker") == 2
+        conn.commit()
         report = audit_data.verify_data(conn, date(2024, 3, 6), date(2024, 3, 6))
         newest = conn.execute("SELECT n FROM observation_day_state WHERE day = '2024-03-06' "
                               "ORDER BY seq DESC LIMIT 1").fetchone()[0]

@@ -40,7 +40,9 @@ def _report_data(report: audit_data.DataReport) -> None:
     if first is None:
         typer.echo(f"observations intact: {report.rows:,} rows and {report.superseded:,} superseded versions in "
                    f"{report.days:,} series-days match the day states of {report.records:,} chained records "
-                   f"({report.seconds:.1f} s, {rate:,.0f} rows/s)")
+                   f"({report.seconds:.1f} s, {rate:,.0f} rows/s)"
+                   + (f"; {report.open:,} series-days still open (sealed once the UTC day has closed)"
+                      if report.open else ""))
         return
     typer.echo(f"OBSERVATIONS TAMPERED ({first.kind}): {first.message}", err=True)
     others = [p for p in report.problems if p is not first]

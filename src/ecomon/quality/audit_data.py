@@ -62,6 +62,7 @@ class DataReport:
     days: int = 0
     rows: int = 0
     superseded: int = 0           # versions in observation_history hashed with their days
+    open: int = 0                 # series-days still being written: checked once sealed (migration 0015)
     seconds: float = 0.0
     problems: list[DataProblem] = field(default_factory=list)
 
@@ -109,6 +110,18 @@ def _states(conn: psycopg.Connection, seqs: list[int], lo: datetime, hi: datetim
            WHERE seq = ANY(%s) OR (day >= %s AND day < %s AND (%s::integer[] IS NULL OR series_id = ANY(%s)))""",
         (seqs, lo.date(), hi.date(), series, series))
     return [State(r[0], r[1], r[2], r[3], bytes(r[4])) for r in cur]
+
+
+def _open_days(conn: psycopg.Connection, lo: datetime, hi: datetime) -> set[tuple[int, date]]:
+    """Days queued for sealing: their newest state, if any, predates rows written since."""
+    rows = conn.execute("SELECT series_id, day FROM observation_day_pending WHERE day >= %s AND day < %s",
+                        (lo.date(), hi.date())).fetchall()
+    return {(r[0], r[1]) for r in rows}
+
+
+def seal(conn: psycopg.Connection, actor: str, limit: int = 20_000) -> int:
+    """Seal up to `limit` closed pending days (the QC worker does this on every pass); returns how many."""
+    return conn.execute("SELECT seal_observation_days(%s, %s)", (actor, limit)).fetchone()[0]
 
 
 def _series_names(conn: psycopg.Connection) -> dict[int, str]:
@@ -242,8 +255,14 @@ def verify_data(conn: psycopg.Connection, since: date | None = None, until: date
             key = (s.series_id, s.day)
             if key not in newest or s.seq > newest[key].seq:
                 newest[key] = s
+    open_days = _open_days(conn, lo, hi)
+    for key in open_days:
+        newest.pop(key, None)
     history, report.superseded = _history(conn, lo, hi, series)
     for series_id, day, n, digest in _stored_days(conn, lo, hi, series, history):
+        if (series_id, day) in open_days:
+            report.open += 1
+            continue
         report.days += 1
         report.rows += n
         expected = newest.pop((series_id, day), None)

@@ -26,7 +26,7 @@ import polars as pl
 import psycopg
 from psycopg import sql
 
-from ecomon.quality import alarms, audit
+from ecomon.quality import alarms, audit, audit_data
 from ecomon.quality.detectors.catalogue import detect_hourly
 from ecomon.quality.flags import Flag
 from ecomon.quality.rules.config import RULE_SETS, RuleSet
@@ -276,6 +276,8 @@ def watch(*, actor: str, local_tz: str, poll: float = 2.0, detect_every: float =
                 log.warning("QC batch rolled back (%s); retrying", error.sqlstate)
                 time.sleep(poll)
                 continue
+            audit_data.seal(conn, actor)       # day states of the days that closed since the last pass
+            conn.commit()
             now = time.monotonic()
             if now - last_detect >= detect_every:
                 end = datetime.now().astimezone()

@@ -122,7 +122,7 @@ def prepare(rows: pl.DataFrame, channel: str, *, whole_days: bool) -> dict:
     """The record of rows written (STAGE_COLUMNS, sorted by series_id and t), computed before any lock is taken.
 
     With `whole_days` (a new partition: the rows are all there is of their days) the day states of migration 0014
-    are computed here too; otherwise the database adds them from the stored days as the record is appended.
+    are computed here too; otherwise the days are queued to be sealed once they close (migration 0015).
     """
     d = digests(rows)
     return {"ids": _int_array(d.series), "days": _int_array(d.days), "counts": _int_array(d.counts),
@@ -130,6 +130,7 @@ def prepare(rows: pl.DataFrame, channel: str, *, whole_days: bool) -> dict:
             "sources": rows.select("source_id").unique()["source_id"].to_list(), "listed": SOURCES_LISTED,
             "n": rows.height, "series": len(np.unique(d.series)), "t_min": rows["t"].min(), "t_max": rows["t"].max(),
             "digest": d.batch, "whole_days": whole_days, "n_days": len(d.day_digests) if whole_days else None,
+            "n_pending": None if whole_days else len(d.day_digests),
             "days_sha256": d.days_sha256 if whole_days else None}
 
 
@@ -151,6 +152,8 @@ def append_record(cur: psycopg.Cursor, record: dict) -> None:
                            substring(%(digests)s::bytea FROM (d.i::integer - 1) * 32 + 1 FOR 32) AS digest
                     FROM unnest(%(ids)s::text::integer[], %(days)s::text::integer[], %(counts)s::text::integer[])
                          WITH ORDINALITY AS d(series_id, day, n, i)),
+           pending AS (INSERT INTO observation_day_pending (series_id, day) SELECT series_id, day FROM days
+                       WHERE NOT %(whole_days)s ON CONFLICT (series_id, day) DO UPDATE SET queued_at = now()),
            queued AS (INSERT INTO qc_pending (series_id, day) SELECT series_id, day FROM days
                       WHERE (SELECT change FROM s) = 'ingest'
                       ON CONFLICT (series_id, day) DO UPDATE SET queued_at = now()),
@@ -164,7 +167,8 @@ def append_record(cur: psycopg.Cursor, record: dict) -> None:
                           'rows', %(n)s::bigint, 'series', %(series)s::integer, 't_min', %(t_min)s::timestamptz,
                           't_max', %(t_max)s::timestamptz, 'sha256', %(digest)s::text, 'digest', 'obs-v2',
                           'sources', CASE WHEN s.change = 'ingest' THEN to_jsonb(src.sources) END,
-                          'days', %(n_days)s::integer, 'days_sha256', %(days_sha256)s::text))
+                          'days', %(n_days)s::integer, 'days_sha256', %(days_sha256)s::text,
+                          'days_pending', %(n_pending)s::integer))
                FROM s, src RETURNING seq)
            INSERT INTO observation_day_state (series_id, day, seq, n, digest)
            SELECT days.series_id, days.day, event.seq, days.n, days.digest FROM days, event
