@@ -30,7 +30,7 @@ from ecomon.store.archive import archive_bytes
 from ecomon.store.db import connect
 
 CHUNK_VALUES = 400_000
-WORKERS = 2        # loaders (connections) at once: one COPYs a month while another builds a key
+WORKERS = 3        # loaders (connections) at once: one COPYs a month while another builds a key or commits
 ANALYZE_AFTER = 100_000
 
 
