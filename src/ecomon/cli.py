@@ -17,7 +17,7 @@ from ecomon.quality import cli as quality_cli
 from ecomon.registry import cli as registry_cli
 from ecomon.reports import cli as reports_cli
 from ecomon.runtime import cli as runtime_cli
-from ecomon.standards import cli_air, cli_env
+from ecomon.standards import cli_air, cli_ecology, cli_env
 from ecomon.store import cli as store_cli
 from ecomon.web.auth import cli as user_cli
 
@@ -32,6 +32,7 @@ app = typer.Typer(
 eval_app = typer.Typer(help="按国家标准评价数据文件 / evaluate data files by the national standards.", no_args_is_help=True)
 cli_air.register(eval_app)
 cli_env.register(eval_app)
+cli_ecology.register(eval_app)
 app.add_typer(eval_app, name="eval")
 
 demo.register(app)
