@@ -133,7 +133,7 @@ def ecology_table(frame: pl.DataFrame) -> pl.DataFrame:
     }
     previous_column = _resolve(frame, PREVIOUS_ALIASES).get("previous_EI")
     if previous_column:
-        delta = np.round(ei - _index_column(frame, previous_column[0]), EI_DECIMALS)
+        delta = np.round(ei - _index_column(frame, previous_column[0]), EI_DECIMALS) + 0.0  # no -0.00
         known = ~np.isnan(delta)
         degree = ecology.change_words(np.nan_to_num(delta))
         obvious = known & (np.abs(np.nan_to_num(delta)) >= ecology.CHANGE_BOUNDS[0])
