@@ -430,7 +430,7 @@ def test_evaluate_env_command(evaluated_env, monkeypatch):
         assert result.exit_code == 0, result.output
         assert "4 noise" in result.output and "1 radiation" in result.output   # 3 periods with data + the month
         wrong = CliRunner().invoke(app, ["evaluate", "env", "--from", "2015-08-01", "--to", "2015-08-31",
-                                         "--element", "ecology"])
+                                         "--element", "air"])
         assert wrong.exit_code == 2 and "unknown element" in wrong.output
     finally:
         reset_settings()
@@ -477,3 +477,33 @@ def test_water_report_uses_the_stored_month(evaluated_env, env):
     env_runner.evaluate(env, AUGUST, AUGUST, TZ, elements=("water",))
     rows = {r["name_zh"]: r for r in _report(env, "water", "2015-08").tables[0].rows}
     assert rows["WS1站"]["class"] == "II"
+
+
+def test_ecological_index_of_stored_years_with_change_and_restriction(env_url, env):
+    """HJ 192-2015: EI = 0.35 BAI + 0.25 VCI + 0.15 WDI + 0.15 (100 − LSI) + 0.10 (100 − PLI); 优 ≥ 75, 良 55–75.
+    2016: 21 + 17.5 + 6 + 12 + 9 = 65.5 → 良. 2017: 24.5 + 20 + 7.5 + 13.5 + 9.5 = 75.0 → 优 at its lower edge, one
+    grade lower by the restriction → 良; ΔEI 9.5 ≥ 8 → 显著变化, 变好. 2018: two sub-indices missing → no EI."""
+    def year(y: int, values: tuple) -> list[tuple[str, float]]:
+        return [(f"{y}-06-30T00:00:00+08:00", v) for v in values]
+
+    _station(env, "EC1", "ecology", "ground_station", {}, {
+        "x03002": year(2016, (60,)) + year(2017, (70,)) + year(2018, (71,)),
+        "x03003": year(2016, (70,)) + year(2017, (80,)) + year(2018, (81,)),
+        "x03004": year(2016, (40,)) + year(2017, (50,)),
+        "x03005": year(2016, (20,)) + year(2017, (10,)) + year(2018, (12,)),
+        "x03006": year(2016, (10,)) + year(2017, (5,)),
+        "x03007": year(2017, (1,)),
+    })
+    counts = env_runner.evaluate(env, dt.date(2016, 1, 1), dt.date(2018, 12, 31), TZ, elements=("ecology",))
+    assert counts.written["ecology"] == 3
+    got = _results(env, "ecology", "year")
+    first, second, third = (got[f"EC1@{y}-01-01"] for y in (2016, 2017, 2018))
+    assert (first["value"], first["verdict"], first["verdict_code"], first["rule_set"]) == (65.5, "良", 1, "HJ192-2015")
+    assert "delta_ei" not in first["detail"]
+    assert (second["value"], second["verdict"], second["detail"]["downgrade"]) == (75.0, "良", 1)
+    assert (second["detail"]["delta_ei"], second["detail"]["change"], second["detail"]["trend"]) == (9.5, "显著变化",
+                                                                                                   "变好")
+    assert third["value"] is None and third["verdict"] is None and third["inputs_valid"] == 3
+    assert sorted(third["detail"]["missing"]) == ["pollution_load", "water_network"]
+    again = env_runner.evaluate(env, dt.date(2017, 1, 1), dt.date(2017, 12, 31), TZ, elements=("ecology",))
+    assert again.written["ecology"] == 1 and len(_results(env, "ecology", "year")) == 3   # replaced, not added

@@ -79,7 +79,7 @@ def run_command(
 def env_command(
     date_from: Annotated[str | None, typer.Option("--from", help="first local day (default: first stored)")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="last local day (default: last stored)")] = None,
-    element: Annotated[list[str] | None, typer.Option(help="soil | noise | radiation | water (repeatable; "
+    element: Annotated[list[str] | None, typer.Option(help="soil | noise | radiation | water | ecology (repeatable; "
                                                            "default all)")] = None,
 ) -> None:
     """Soil samples (GB 15618 / GB 36600), noise periods and months (GB 3096), gamma and water months (GB 3838),

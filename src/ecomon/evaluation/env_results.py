@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-ELEMENTS = ("soil", "noise", "radiation", "water")
+ELEMENTS = ("soil", "noise", "radiation", "water", "ecology")
 FIELDS = ("inputs_valid", "inputs_expected", "verdict", "verdict_code", "compliant", "value", "detail",
           "review_state")
 READ_COLUMNS = ("site_id", "code", "name_zh", "region_code", "region_name", "attrs", "period", "period_start",

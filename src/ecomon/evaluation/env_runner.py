@@ -1,9 +1,10 @@
-"""Evaluation of stored soil, noise, radiation and surface-water data into `env_result`.
+"""Evaluation of stored soil, noise, radiation, surface-water and ecology data into `env_result`.
 
 `evaluate` computes a date range: soil samples of exactly those days (GB 15618 / GB 36600 by land use), and the
 whole calendar months the range touches for functional-zone noise (every station-day-period and the monthly
 compliance, GB 3096-2008), gamma dose rate (monthly, against the station's baseline) and surface-water sections
-(monthly class, GB 3838-2002). `process_dirty` takes the (site, local day) pairs queued in `env_result_dirty`
+(monthly class, GB 3838-2002), and the years it touches for the ecological index of ecology sites (HJ 192-2015,
+with the change against the year before). `process_dirty` takes the (site, local day) pairs queued in `env_result_dirty`
 (a trigger on `aggregate_dirty`, which every writer fills, migration 0013) and recomputes what they feed:
 the soil samples of that day; the noise months of that day and the day before (a night runs to 06:00 of the
 next day); the water month; the gamma month and the later months up to the current one whose 365-day baseline
@@ -22,7 +23,14 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from ecomon.evaluation import env_results, gamma_stations, noise_zones, soil_samples, water_sections
+from ecomon.evaluation import (
+    ecology_regions,
+    env_results,
+    gamma_stations,
+    noise_zones,
+    soil_samples,
+    water_sections,
+)
 
 ELEMENTS = env_results.ELEMENTS
 
@@ -76,6 +84,11 @@ def evaluate(conn: psycopg.Connection, first: dt.date, last: dt.date, tz: str,
         counts.written["soil"] = env_results.replace(conn, "soil", ("sample",), first, last, ids, outcome.results)
         counts.skipped.update(outcome.skipped)
     scope = ("s.id = ANY(%s)", [ids]) if ids is not None else ("true", [])
+    if "ecology" in elements:
+        rows = conn.execute(*ecology_regions.year_query(first.year, last.year, tz, *scope)).fetchall()
+        counts.written["ecology"] = env_results.replace(
+            conn, "ecology", ("year",), dt.date(first.year, 1, 1), dt.date(last.year, 1, 1), ids,
+            ecology_regions.year_results(rows, first.year, last.year))
     for month in months(first, last):
         end = month_end(month)
         if "noise" in elements:
@@ -115,6 +128,7 @@ def process_dirty(conn: psycopg.Connection, tz: str) -> EnvCounts:
     current = month_start(dt.datetime.now(ZoneInfo(tz)).date())
     soil_days: dict[dt.date, set[int]] = defaultdict(set)
     monthly: dict[tuple[str, dt.date], set[int]] = defaultdict(set)
+    ecology_years: dict[int, set[int]] = defaultdict(set)
     for element, site_id, day in rows:
         if element == "soil":
             soil_days[day].add(site_id)
@@ -123,6 +137,9 @@ def process_dirty(conn: psycopg.Connection, tz: str) -> EnvCounts:
                 monthly[("noise", touched)].add(site_id)
         elif element == "water":
             monthly[("water", month_start(day))].add(site_id)
+        elif element == "ecology":      # the year, and the next one whose change is measured against it
+            for year in (day.year, day.year + 1):
+                ecology_years[year].add(site_id)
         elif element == "radiation":
             horizon = min(month_start(day + dt.timedelta(days=gamma_stations.BASELINE_DAYS)), current)
             for touched in months(month_start(day), max(horizon, month_start(day))):
@@ -131,6 +148,8 @@ def process_dirty(conn: psycopg.Connection, tz: str) -> EnvCounts:
         counts.add(evaluate(conn, day, day, tz, sorted(sites), ("soil",)))
     for (element, month), sites in sorted(monthly.items()):
         counts.add(evaluate(conn, month, month, tz, sorted(sites), (element,)))
+    for year, sites in sorted(ecology_years.items()):
+        counts.add(evaluate(conn, dt.date(year, 1, 1), dt.date(year, 1, 1), tz, sorted(sites), ("ecology",)))
     return counts
 
 
