@@ -507,3 +507,26 @@ def test_ecological_index_of_stored_years_with_change_and_restriction(env_url, e
     assert sorted(third["detail"]["missing"]) == ["pollution_load", "water_network"]
     again = env_runner.evaluate(env, dt.date(2017, 1, 1), dt.date(2017, 12, 31), TZ, elements=("ecology",))
     assert again.written["ecology"] == 1 and len(_results(env, "ecology", "year")) == 3   # replaced, not added
+
+
+def test_a_stored_sub_index_queues_its_year_and_the_next(env_url, env):
+    """A yearly value written like any other (merge marks its local day dirty) reaches the watch pass: the year it
+    belongs to and the next one, whose change is measured against it."""
+    import polars as pl
+
+    from ecomon.store.observations import merge, series_ids
+
+    site = env.execute("""INSERT INTO site (code, name_zh, element, site_type, control_level, region_code, updated_by)
+                          VALUES ('EC2', 'EC2站', 'ecology', 'ground_station', 'county', '110105', 'test')
+                          RETURNING id""").fetchone()[0]
+    codes = ["x03002", "x03003", "x03004", "x03005", "x03006"]
+    ids = series_ids(env, pl.DataFrame({"site_id": [site] * 5, "parameter": codes}), "raw")
+    t = dt.datetime(2019, 6, 30, tzinfo=dt.UTC)
+    values = pl.DataFrame({"parameter": codes, "value": [60.0, 70.0, 40.0, 20.0, 10.0]})
+    rows = ids.join(values, on="parameter").with_columns(pl.lit(t).alias("t"),
+                            pl.lit(None, pl.Utf8).alias("data_flag"), pl.lit(2, pl.Int16).alias("qc_flag"),
+                            pl.lit(0, pl.Int64).alias("source_id"), pl.lit(None, pl.Int32).alias("row_no"))
+    merge(env, rows.drop("site_id", "parameter"), channel="file", changed_by="test", local_tz=TZ)
+    counts = _watch_pass(env)
+    got = _results(env, "ecology", "year")
+    assert counts.env.written["ecology"] == 1 and got["EC2@2019-01-01"]["value"] == 65.5   # 2020 has no data
