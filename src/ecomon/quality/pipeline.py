@@ -269,7 +269,7 @@ def watch(*, actor: str, local_tz: str, poll: float = 2.0, detect_every: float =
             try:
                 counts = run_batch(conn, actor=actor, local_tz=local_tz)
                 conn.commit()
-            except psycopg.errors.TransactionRollback as error:
+            except (psycopg.errors.TransactionRollback, psycopg.errors.DeadlockDetected) as error:
                 # Deadlock or serialisation failure against a concurrent writer: PostgreSQL rolled this batch
                 # back whole, its days are still pending, so the next pass simply does them again.
                 conn.rollback()
@@ -288,8 +288,9 @@ def watch(*, actor: str, local_tz: str, poll: float = 2.0, detect_every: float =
                 try:
                     audit.checkpoint(conn, actor)
                     conn.commit()
-                except ValueError:
-                    conn.rollback()   # a broken chain is reported by `ecomon audit verify`; QC goes on
+                except ValueError as error:   # a broken chain or a signing key the database does not know
+                    conn.rollback()               # QC goes on; `ecomon audit verify` tells the whole story
+                    log.warning("audit checkpoint not taken: %s", error)
                 last_checkpoint = now
             if counts.days == 0:
                 time.sleep(poll)

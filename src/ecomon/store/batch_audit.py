@@ -125,7 +125,7 @@ def prepare(rows: pl.DataFrame, channel: str, *, whole_days: bool) -> dict:
     are computed here too; otherwise the days are queued to be sealed once they close (migration 0015).
     """
     d = digests(rows)
-    return {"ids": _int_array(d.series), "days": _int_array(d.days), "counts": _int_array(d.counts),
+    return {"ids": int_array(d.series), "days": int_array(d.days), "counts": int_array(d.counts),
             "digests": b"".join(d.day_digests) if whole_days else b"", "channel": channel,
             "sources": rows.select("source_id").unique()["source_id"].to_list(), "listed": SOURCES_LISTED,
             "n": rows.height, "series": len(np.unique(d.series)), "t_min": rows["t"].min(), "t_max": rows["t"].max(),
@@ -134,13 +134,14 @@ def prepare(rows: pl.DataFrame, channel: str, *, whole_days: bool) -> dict:
             "days_sha256": d.days_sha256 if whole_days else None}
 
 
-def _int_array(values: np.ndarray) -> str:
+def int_array(values: np.ndarray) -> str:
     """A PostgreSQL array literal: thousands of numbers pass as one string, not one adapted object each."""
     return "{" + ",".join(map(str, values.tolist())) + "}"
 
 
 def append_record(cur: psycopg.Cursor, record: dict) -> None:
-    """Queue the rows' (series, UTC day) for QC and append the chained record, as the trigger function does.
+    """Append the chained record, as the trigger function does (the days were queued for QC before the rows
+    were written, `observations.merge`).
 
     Actor and change come from the transaction's `ecomon.actor` / `ecomon.change` settings
     (`quality.audit.attribute`), with the trigger's defaults.
@@ -154,9 +155,6 @@ def append_record(cur: psycopg.Cursor, record: dict) -> None:
                          WITH ORDINALITY AS d(series_id, day, n, i)),
            pending AS (INSERT INTO observation_day_pending (series_id, day) SELECT series_id, day FROM days
                        WHERE NOT %(whole_days)s ON CONFLICT (series_id, day) DO UPDATE SET queued_at = now()),
-           queued AS (INSERT INTO qc_pending (series_id, day) SELECT series_id, day FROM days
-                      WHERE (SELECT change FROM s) = 'ingest'
-                      ON CONFLICT (series_id, day) DO UPDATE SET queued_at = now()),
            src AS (SELECT array_agg(source ORDER BY source) AS sources
                    FROM (SELECT %(channel)s || ':' || id AS source FROM unnest(%(sources)s::bigint[]) AS id
                          ORDER BY 1 LIMIT %(listed)s) x),

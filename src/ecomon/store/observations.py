@@ -100,6 +100,7 @@ def merge(conn: psycopg.Connection, rows: pl.DataFrame, *, channel: str, changed
         return MergeCounts(0, 0, 0)
     rows = rows.select(STAGE_COLUMNS).sort("series_id", "t")
     with conn.cursor() as cur:
+        _queue_qc(cur, rows)
         counts = None if _overlaps_stored(cur, rows) else _write_new(conn, cur, rows, channel, local_tz)
         if counts is None:
             cur.execute("SELECT ensure_observation_partitions(%s, %s)", (rows["t"].min(), rows["t"].max()))
@@ -108,6 +109,25 @@ def merge(conn: psycopg.Connection, rows: pl.DataFrame, *, channel: str, changed
             if counts.inserted or counts.changed:
                 _mark_dirty(cur, rows, local_tz)
     return counts
+
+
+def _queue_qc(cur: psycopg.Cursor, rows: pl.DataFrame) -> None:
+    """Queue the batch's (series, UTC day) for automatic QC before anything else is locked.
+
+    Every writer takes its locks in one order: QC queue, rows, audit chain, latest values, dirty days. The QC
+    worker claims queue rows (skipping locked ones), then updates flags; were the queue taken after the chain
+    lock, a writer waiting for a claimed row while holding the lock would deadlock with the worker. Only ingest
+    is queued (`ecomon.change`, as the audit trigger functions read it).
+    """
+    days = rows.select("series_id", pl.col("t").dt.date().alias("day")).unique().sort("series_id", "day")
+    cur.execute(
+        """INSERT INTO qc_pending (series_id, day)
+           SELECT series_id, day FROM unnest(%s::text::integer[], %s::text::date[]) AS d(series_id, day)
+           WHERE coalesce(nullif(current_setting('ecomon.change', true), ''), 'ingest') = 'ingest'
+           ORDER BY 1, 2
+           ON CONFLICT (series_id, day) DO UPDATE SET queued_at = now()""",
+        (batch_audit.int_array(days["series_id"].to_numpy()),
+         "{" + ",".join(d.isoformat() for d in days["day"].to_list()) + "}"))
 
 
 def _overlaps_stored(cur: psycopg.Cursor, rows: pl.DataFrame) -> bool:
