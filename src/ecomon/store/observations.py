@@ -92,9 +92,9 @@ def merge(conn: psycopg.Connection, rows: pl.DataFrame, *, channel: str, changed
     a month that has no partition yet is built as a table of its own, indexed in one sort and attached (several
     times faster than the staged upsert). If a concurrent writer stores the same keys or creates the same
     partition in between, that write is rolled back to its savepoint and the batch takes the staged merge.
-    Writers lock in one order (the rows; the audit chain; latest values and dirty days), so concurrent merges
-    queue rather than deadlock; the chain is locked only after the long COPY and key build, so parallel loaders
-    overlap those.
+    Writers lock in one order (QC queue, rows, audit chain, latest values, dirty days; see `_queue_qc`), so
+    concurrent merges and the QC worker queue rather than deadlock; the chain is locked only after the long COPY
+    and key build, so parallel loaders overlap those.
     """
     if rows.height == 0:
         return MergeCounts(0, 0, 0)
