@@ -34,6 +34,13 @@ def _rule_set(text: str) -> AqiRuleSet | None:
         raise typer.BadParameter(str(error)) from None
 
 
+def _range(date_from: str | None, date_to: str | None, stored: tuple[dt.date, dt.date] | None
+           ) -> tuple[dt.date | None, dt.date | None]:
+    """--from/--to, each defaulting to the first/last day with stored data."""
+    return (_day(date_from, "--from") or (stored[0] if stored else None),
+            _day(date_to, "--to") or (stored[1] if stored else None))
+
+
 def _day(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
@@ -59,9 +66,7 @@ def run_command(
     chosen = _rule_set(rule_set)
     settings = get_settings()
     with connect() as conn:
-        stored = runner.stored_range(conn, settings.timezone)
-        first = _day(date_from, "--from") or (stored[0] if stored else None)
-        last = _day(date_to, "--to") or (stored[1] if stored else None)
+        first, last = _range(date_from, date_to, runner.stored_range(conn, settings.timezone))
         if first is None or last is None:
             console.print("no stored air aggregates: nothing to evaluate")
             return
@@ -89,9 +94,7 @@ def env_command(
 
     settings = get_settings()
     with connect() as conn:
-        stored = env_runner.stored_range(conn, settings.timezone)
-        first = _day(date_from, "--from") or (stored[0] if stored else None)
-        last = _day(date_to, "--to") or (stored[1] if stored else None)
+        first, last = _range(date_from, date_to, env_runner.stored_range(conn, settings.timezone))
         if first is None or last is None:
             console.print("no stored soil, noise, radiation or water data: nothing to evaluate")
             return

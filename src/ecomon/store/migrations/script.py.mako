@@ -4,15 +4,8 @@ Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 """
 
-from alembic import op
+from ecomon.store.sql_migration import sql_steps
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
-
-
-def upgrade() -> None:
-    ${upgrades if upgrades else "pass"}
-
-
-def downgrade() -> None:
-    ${downgrades if downgrades else "pass"}
+upgrade, downgrade = sql_steps(__file__)   # the change is the .sql file of the same name

@@ -4,20 +4,8 @@ Revision ID: 0013
 Revises: 0012
 """
 
-from pathlib import Path
-
-from alembic import op
+from ecomon.store.sql_migration import sql_steps
 
 revision = "0013"
 down_revision = "0012"
-SQL = Path(__file__).with_suffix(".sql")
-
-
-def upgrade() -> None:
-    sql = SQL.read_text()
-    if any(line.strip() and not line.strip().startswith("--") for line in sql.splitlines()):
-        op.execute(sql)
-
-
-def downgrade() -> None:
-    raise RuntimeError("ecomon migrations are forward-only; restore a backup to go back")
+upgrade, downgrade = sql_steps(__file__)
