@@ -1,0 +1,1 @@
+-- Durable HJ 212 writer throughput (reserved for the gateway/writer work).

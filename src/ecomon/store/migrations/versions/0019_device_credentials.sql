@@ -1,0 +1,1 @@
+-- Device credentials changed in step with the device (1072) and scheduled SM4 rotation (reserved).
