@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     secure_cookies: bool = False  # set true behind HTTPS
     log_level: str = "INFO"
     timezone: str = "Asia/Shanghai"
+    # HJ 212 device credentials (docs/operations.md): SM4 keys older than this many days are rotated by the gateway
+    # while the device is connected (HJ 212-2025 §6.4.3 allows at most 90), checked every hj212_key_check_s; after
+    # an access-password change (1072) the other password stays accepted for hj212_password_grace_s.
+    hj212_key_rotation_days: float = Field(default=80.0, gt=0, le=90)
+    hj212_key_check_s: float = Field(default=3600.0, gt=0)
+    hj212_password_grace_s: float = Field(default=86400.0, ge=0)
 
     @classmethod
     def settings_customise_sources(

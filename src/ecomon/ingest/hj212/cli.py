@@ -119,7 +119,9 @@ def serve_command(host: Annotated[str | None, typer.Option(help="Listen address 
     _run_service(_until_signal(serve(host or settings.gateway_host, port or settings.gateway_port,
                                     nats_url=engines.nats_url(), database_url=engines.database_url(),
                                     local_tz=settings.timezone, stream=stream,
-                                    session=SessionConfig(clock_bound_s=clock_bound, gap_scan_s=gap_scan),
+                                    session=SessionConfig(clock_bound_s=clock_bound, gap_scan_s=gap_scan,
+                                                          key_rotation_age_days=settings.hj212_key_rotation_days,
+                                                          key_check_s=settings.hj212_key_check_s),
                                     master_key=installation_key(settings.home_path))))
 
 

@@ -2,11 +2,13 @@
 and remote commands (HJ 212-2017 §6.5.2) queued for the gateway holding the device's connection.
 
 Scoped like series: a device is visible if its site, or its outlet's enterprise, is visible to the caller; the
-public sees none. Queuing a command is an operator's write (admin, centre), attributed and audited.
+public sees none. Queuing a command is an operator's write (admin, centre), attributed and audited; so is an access
+password change (1072, session.credentials), whose new password is kept pending until the device confirms it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated
 
@@ -14,7 +16,15 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from ecomon.ingest.hj212.codec import Version
-from ecomon.ingest.hj212.gateway.devices import VERSIONS
+from ecomon.ingest.hj212.gateway.devices import VERSIONS, hash_password
+from ecomon.ingest.hj212.session.credentials import (
+    PasswordChangeBusy,
+    PasswordChangeError,
+    check_password,
+    new_password,
+    request_change,
+)
+from ecomon.ingest.hj212.session.keys import installation_key
 from ecomon.ingest.hj212.session.requests import CommandRefused, check_operator_command
 from ecomon.ingest.hj212.session.store import COMMAND_COLUMNS, DETAIL_SQL, DEVICE_STATE_SQL, QUEUE_SQL
 from ecomon.web.api.common import fetch_all, fetch_page
@@ -39,6 +49,12 @@ class DeviceQuery(Paging):
 class CommandRequest(BaseModel):
     cn: str = Field(pattern=r"^[0-9]{4}$", description="HJ 212 command code, e.g. 1011, 1062, 3012")
     cp: dict[str, Annotated[str, Field(max_length=200)]] = Field(default_factory=dict, max_length=40)
+
+
+class PasswordRequest(BaseModel):
+    password: str | None = Field(None, min_length=1, max_length=9,
+                                 description="new PW (HJ 212-2017 Table 3: 6 characters); omitted: a random one is "
+                                             "generated and returned once")
 
 
 def _state_sql(principal: Principal) -> tuple[str, list[object]]:
@@ -100,3 +116,28 @@ async def get_command(mn: Mn, command_id: int, principal: Viewer,
     if not rows:
         raise ApiError(404, "unknown_command", "no such command for this device", {"id": command_id})
     return rows[0]
+
+
+@router.post("/{mn}/password", status_code=202,
+             summary="修改设备访问密码 / change the device's access password (1072, in step with the device)")
+async def change_password(mn: Mn, body: PasswordRequest, principal: Operator, conn: Conn) -> dict:
+    from ecomon.config import get_settings
+
+    device = await _device(conn, principal, mn)
+    password = body.password if body.password is not None else new_password()
+    try:
+        check_password(password)
+    except PasswordChangeError as exc:
+        raise ApiError(422, "bad_password", str(exc), {}) from exc
+    settings = get_settings()
+    new_hash = await asyncio.to_thread(hash_password, password)
+    try:
+        requested = await request_change(conn, device["id"], new_hash, password, installation_key(settings.home_path),
+                                         settings.hj212_password_grace_s, f"user:{principal.username}",
+                                         principal.username)
+    except PasswordChangeBusy as exc:
+        raise ApiError(409, "password_change_open", str(exc), {"mn": mn}) from exc
+    await conn.commit()
+    out = {"change": requested.change_id, "command": requested.command_id, "superseded": requested.superseded,
+           "state": "pending"}
+    return {**out, "password": password} if body.password is None else out

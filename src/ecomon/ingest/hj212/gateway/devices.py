@@ -1,20 +1,25 @@
 """Who may send: devices from the `device` table, authenticated by MN + PW (HJ 212-2017 Table 3: PW is the
 access password). Passwords are stored as argon2 hashes; a verified (MN, PW) pair is cached so a device pays
 for one hash per process, not per packet. Each device also carries its configured protocol version ('auto': read
-the Flag version bits) and, for HJ 212-2025 encryption, its SM4 keys unsealed in memory only."""
+the Flag version bits) and, for HJ 212-2025 encryption, its SM4 keys unsealed in memory only. While an access
+password change (1072) is open or in its grace period, the other password is accepted too (session.credentials)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ecomon.ingest.hj212.codec import Version
+from ecomon.ingest.hj212.session.credentials import AcceptedHash, confirm_by_login, load_accepted
 from ecomon.ingest.hj212.session.keys import DeviceKeys, load_keys
+from ecomon.ingest.hj212.session.store import GATEWAY_BY
 from ecomon.store.db import connect
 
 # OWASP Password Storage Cheat Sheet minimum for argon2id (19 MiB, 2 passes, 1 lane): ~30 ms per check here,
@@ -22,13 +27,14 @@ from ecomon.store.db import connect
 # The 6-character HJ 212 PW gains little from a costlier hash; verify() reads the parameters from each hash.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 REFRESH_S = 30.0
-UNKNOWN_RETRY_S = 2.0
+UNKNOWN_RETRY_S = 2.0  # also between re-reads of a device whose password did not verify
 
 # HJ 212-2017 Table 7 (QnRtn): 3 密码错误 / PW error, 4 MN 错误 / MN error.
 QNRTN_PW_ERROR = "3"
 QNRTN_MN_ERROR = "4"
 VERSIONS = {"2005": Version.HJT212_2005, "2017": Version.HJ212_2017, "2025": Version.HJ212_2025}
 NO_KEYS = DeviceKeys(None, None)
+log = logging.getLogger("ecomon.hj212.gateway")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,7 @@ class Device:
     state: str
     protocol_version: str = "auto"
     keys: DeviceKeys = NO_KEYS
+    accepted: tuple[AcceptedHash, ...] = ()  # other hashes accepted during a password change
 
     @property
     def version(self) -> Version | None:
@@ -91,13 +98,16 @@ class Directory:
         self._verified: dict[tuple[str, str], str] = {}  # (mn, pw) → the hash it was verified against
         self._lock = asyncio.Lock()
         self._unknown: dict[str, float] = {}  # MN → when it was last looked up in vain
+        self._reread: dict[str, float] = {}  # MN → when it was last re-read after a password that did not verify
 
     def _load(self, mn: str | None = None) -> dict[str, Device]:
         query = "SELECT id, mn, password_hash, site_id, outlet_id, state, protocol_version FROM device"
         with connect(self._url) as conn:
             rows = conn.execute(query + " WHERE mn = %s" if mn else query, (mn,) if mn else ()).fetchall()
-            keys = load_keys(conn, self._master, rows[0][0] if mn else None) if self._master and rows else {}
-        return {r[1]: Device(*r, keys=keys.get(r[0], NO_KEYS)) for r in rows}
+            one = rows[0][0] if mn and rows else None
+            keys = load_keys(conn, self._master, one) if self._master and rows else {}
+            accepted = load_accepted(conn, one) if rows else {}
+        return {r[1]: Device(*r, keys=keys.get(r[0], NO_KEYS), accepted=accepted.get(r[0], ())) for r in rows}
 
     @property
     def database_url(self) -> str:
@@ -143,12 +153,49 @@ class Directory:
             return AuthResult(None, f"unknown MN {mn!r}", QNRTN_MN_ERROR)
         if device.state in ("suspended", "retired"):
             return AuthResult(None, f"device {mn} is {device.state}", QNRTN_MN_ERROR)
-        key = (device.mn, pw or "")
-        if self._verified.get(key) != device.password_hash:
-            if not await asyncio.to_thread(_verify, device.password_hash, pw or ""):
-                return AuthResult(device, f"wrong password for MN {mn}", QNRTN_PW_ERROR)
-            self._verified[key] = device.password_hash
+        matched = await self._match(device, pw or "")
+        if matched is None and self._may_reread(device.mn):  # changed since the snapshot (by another gateway)?
+            device = await self.reload(device.mn) or device
+            matched = await self._match(device, pw or "")
+        if matched is None:
+            return AuthResult(device, f"wrong password for MN {mn}", QNRTN_PW_ERROR)
+        if matched.role == "pending":  # the device uses its new password: it has switched
+            await asyncio.to_thread(self._confirm, matched.change_id)
+            device = await self.reload(device.mn) or device
         return AuthResult(device, None, None)
+
+    async def _match(self, device: Device, pw: str) -> AcceptedHash | None:
+        """Which accepted hash `pw` verifies against: the device's own (role "active"), or one of a change."""
+        cached = self._verified.get((device.mn, pw))
+        if cached == device.password_hash:  # the usual case, one dict look-up per packet
+            return AcceptedHash(cached, "active", 0, None)
+        now = datetime.now(UTC)
+        candidates = [AcceptedHash(device.password_hash, "active", 0, None),
+                      *(a for a in device.accepted if a.valid(now))]
+        for candidate in candidates:
+            if candidate.hash == cached:
+                return candidate
+        for candidate in candidates:
+            if await asyncio.to_thread(_verify, candidate.hash, pw):
+                self._verified[(device.mn, pw)] = candidate.hash
+                return candidate
+        return None
+
+    def _may_reread(self, mn: str) -> bool:
+        now = time.monotonic()
+        if now - self._reread.get(mn, -UNKNOWN_RETRY_S) < UNKNOWN_RETRY_S:
+            return False
+        self._reread[mn] = now
+        return True
+
+    def _confirm(self, change_id: int) -> None:
+        """Record the switch; if the database is unreachable the login still stands and the next one records it."""
+        try:
+            with connect(self._url, autocommit=True) as conn:
+                confirm_by_login(conn, change_id, GATEWAY_BY)
+        except psycopg.Error as exc:
+            log.warning("password change %d: the device's switch was not recorded (retried next login): %s",
+                        change_id, exc)
 
 
 def _verify(password_hash: str, password: str) -> bool:

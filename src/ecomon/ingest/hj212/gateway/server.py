@@ -37,7 +37,8 @@ from ecomon.ingest.hj212.session.gapscan import GapScanner
 from ecomon.ingest.hj212.session.keys import activate_rotation, start_rotation
 from ecomon.ingest.hj212.session.reassembly import Reassembler
 from ecomon.ingest.hj212.session.requests import Resolution
-from ecomon.ingest.hj212.session.store import OpenCommand, SessionDb, SessionStore
+from ecomon.ingest.hj212.session.rotation import RotationSchedule
+from ecomon.ingest.hj212.session.store import GATEWAY_BY, OpenCommand, SessionDb, SessionStore
 from ecomon.ingest.hj212.stream import DEFAULT_STREAM, FrameRecord, encode_batch, ensure_stream, subject
 
 log = logging.getLogger("ecomon.hj212.gateway")
@@ -136,7 +137,6 @@ def refusal(received: Packet, qnrtn: str) -> Packet:
 
 REPORT_CNS = frozenset({"2021", "2041", "3019", "3020", "1011", "1061", "1063", "3017", "3018"})
 REPLY_CNS = frozenset({"9011", "9012", "9013"})
-GATEWAY_BY = "hj212-gateway"
 FORWARDED_HEADER = ("QN", "ST", "CN", "MN")  # what upward forwarding keeps of a decoded packet (not PW)
 
 
@@ -149,8 +149,9 @@ class Gateway:
         self.db, self.config, self.master_key = db, config or SessionConfig(), master_key
         self.counts: Counter[str] = Counter()
         self.dispatcher = CommandDispatcher(db, self.config, self.zone, self._command_finished,
-                                            lambda link: self._refresh_keys(link.mn))
+                                            lambda link: self._refresh_keys(link.mn), master_key)
         self.gaps = GapScanner(db, self.config, local_tz)
+        self.rotations = RotationSchedule(db, self.config, master_key)
         self.sessions: set[_Session] = set()
         self.places: dict[int, tuple[str, int]] = {}  # connected device → ("site_id"|"outlet_id", id), gap scan
         self._seen: dict[str, tuple[datetime, int]] = {}  # connection id → (last frame, frames) not yet stored
@@ -313,6 +314,7 @@ class Gateway:
                                           else ("outlet_id", device.outlet_id))
             self._background(self.db(SessionStore.open_session, device.id, session.connection_id, session.peer))
         link.version, link.st = packet.version, packet.st or link.st
+        link.pw = packet.pw or link.pw  # requests go with the PW the device uses now (after a 1072, the new one)
         return link
 
     async def _after(self, session: _Session, link: Link, device: Device, packet: Packet) -> None:
@@ -373,8 +375,9 @@ class Gateway:
     # --- periodic work ----------------------------------------------------------------------------------------
 
     async def run_periodic(self) -> None:
-        """Commands, split-set expiry and session touches every poll; the gap scan every gap_scan_s."""
-        last_touch = last_scan = time.monotonic()
+        """Commands, split-set expiry and session touches every poll; the gap scan every gap_scan_s; due SM4
+        rotations every key_check_s (session.rotation)."""
+        last_touch = last_scan = last_key_check = time.monotonic()
         while True:
             await asyncio.sleep(self.config.command_poll_s)
             now = time.monotonic()
@@ -389,6 +392,9 @@ class Gateway:
                 if now - last_scan >= self.config.gap_scan_s:
                     last_scan = now
                     await self.gaps.scan(self.dispatcher.links, dict(self.places))
+                if now - last_key_check >= self.config.key_check_s:
+                    last_key_check = now
+                    await self.rotations.check(dict(self.dispatcher.links))
             except (psycopg.Error, OSError) as exc:
                 log.warning("session upkeep failed (retried next round): %s", exc)
 

@@ -1,11 +1,14 @@
-"""`ecomon hj212 device add|list|rotate`, `ecomon hj212 devices` (state) and `ecomon hj212 command|commands`.
+"""`ecomon hj212 device add|list|rotate|keys|set-password`, `ecomon hj212 devices` (state) and
+`ecomon hj212 command|commands`.
 
 Every write is attributed (cli:<OS user>) and recorded in the audit trail. Passwords and SM4 keys are read from a
-hidden prompt or standard input when not given, are never printed, and are stored only hashed (PW) or sealed (key).
+hidden prompt or standard input when not given, are never printed (except a generated access password, once, to
+the operator who asked for it), and are stored only hashed (PW) or sealed (key, a PW on its way to the device).
 """
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import json
 import sys
@@ -17,8 +20,17 @@ import typer
 from psycopg.rows import dict_row
 
 from ecomon.ingest.hj212.codec import Version
-from ecomon.ingest.hj212.gateway.devices import VERSIONS, register_device
+from ecomon.ingest.hj212.gateway.devices import VERSIONS, hash_password, register_device
+from ecomon.ingest.hj212.session.credentials import (
+    PasswordChangeError,
+    RequestedChange,
+    check_password,
+    end_changes,
+    new_password,
+    request_change,
+)
 from ecomon.ingest.hj212.session.keys import (
+    KEY_STATUS_SQL,
     DeviceKeyError,
     installation_key,
     parse_key,
@@ -112,8 +124,10 @@ def add(mn: Mn,
     if version not in ("auto", *VERSIONS):
         raise _fail("--version must be auto, 2005, 2017 or 2025")
     pw = _secret_input(password, "PW")
-    if not pw or any(c in pw for c in ";,=&\r\n") or len(pw) > 9:
-        raise _fail("PW must be 1-9 characters without ; , = & (HJ 212-2017 Table 3: 6 characters)")
+    try:
+        check_password(pw)
+    except PasswordChangeError as exc:
+        raise _fail(str(exc)) from exc
     key = None
     if sm4_key is not None:
         try:
@@ -132,8 +146,9 @@ def add(mn: Mn,
             from ecomon.config import get_settings
 
             set_active_key(conn, device_id, key, installation_key(get_settings().home_path), _actor())
+        ended = end_changes(conn, device_id, _actor(), "password set by `ecomon hj212 device add`")
         _audit(conn, "hj212.device.add", mn, {"site_id": site_id, "outlet_id": outlet_id, "version": version,
-                                             "sm4_key_set": key is not None})
+                                             "sm4_key_set": key is not None, "password_changes_ended": ended})
         conn.commit()
     typer.echo(json.dumps({"mn": mn, "id": device_id, "site_id": site_id, "outlet_id": outlet_id,
                            "version": version, "sm4": key is not None}))
@@ -173,6 +188,89 @@ def rotate(mn: Mn,
         _audit(conn, "hj212.device.key_rotation", mn, {"command": command_id})
         conn.commit()
     typer.echo(json.dumps({"mn": mn, "key": "pending", "command": command_id}))
+
+
+@device_app.command("keys")
+def keys(mn: Annotated[str | None, typer.Option("--mn", help="One device (default: every device with a key).")] = None
+         ) -> None:
+    """SM4 密钥 / key age, next rotation due date and the last rotation of each SM4 device (JSON per line)."""
+    from ecomon.config import get_settings
+
+    max_age_days = get_settings().hj212_key_rotation_days
+    with _conn() as conn:
+        where = " WHERE d.mn = %(mn)s" if mn else ""
+        rows = conn.cursor(row_factory=dict_row).execute(
+            KEY_STATUS_SQL + where + " ORDER BY d.mn", {"max_age_s": max_age_days * 86400, "mn": mn}).fetchall()
+    if mn and not rows:
+        raise _fail(f"no SM4 key for MN {mn!r} (HJ 212-2025 devices: `device add --sm4-key -`)")
+    for row in rows:
+        typer.echo(json.dumps({**row, "rotation_age_days": max_age_days}, ensure_ascii=False, default=str))
+
+
+@device_app.command("set-password")
+def set_password(mn: Mn,
+                 password: Annotated[str | None, typer.Option(
+                     help="'-': the new PW from one line of standard input. Omitted: a random 6-character PW is "
+                          "generated and printed once.")] = None,
+                 wait: Annotated[float, typer.Option(help="Seconds to wait for the device's answer (0: just "
+                                                          "queue).")] = 0.0) -> None:
+    """修改设备访问密码 / change a device's access password with 1072, in step with the device.
+
+    The new PW is pending until the device answers ExeRtn=1 (or logs in with it); until then, and for
+    hj212_password_grace_s after, the gateway accepts both. A refusal or failure keeps the old one."""
+    from ecomon.config import get_settings
+
+    if password not in (None, "-"):
+        raise _fail("give --password - (standard input) or no --password (generated); a password on the command "
+                    "line is visible to other users of this host")
+    generated = password is None
+    pw = new_password() if generated else _secret_input(password, "new PW")
+    try:
+        check_password(pw)
+    except PasswordChangeError as exc:
+        raise _fail(str(exc)) from exc
+    settings = get_settings()
+    with _conn() as conn:
+        device_id, _ = _device(conn, mn)
+    try:
+        requested = asyncio.run(_request_change(device_id, pw, installation_key(settings.home_path),
+                                                settings.hj212_password_grace_s))
+    except PasswordChangeError as exc:
+        raise _fail(str(exc)) from exc
+    out: dict[str, object] = {"mn": mn, "change": requested.change_id, "command": requested.command_id,
+                              "superseded": requested.superseded, "state": "pending"}
+    if generated:
+        out["password"] = pw
+    if wait:
+        out.update(_wait_for_change(requested.change_id, wait))
+    typer.echo(json.dumps(out, ensure_ascii=False, default=str))
+    if wait and out["state"] != "applied":
+        raise typer.Exit(1)
+
+
+async def _request_change(device_id: int, pw: str, master: bytes, grace_s: float) -> RequestedChange:
+    from psycopg import AsyncConnection
+
+    new_hash = await asyncio.to_thread(hash_password, pw)
+    async with await AsyncConnection.connect(_database_url()) as conn:
+        requested = await request_change(conn, device_id, new_hash, pw, master, grace_s, _actor(), _actor())
+        await conn.commit()
+    return requested
+
+
+def _wait_for_change(change_id: int, wait: float) -> dict[str, object]:
+    """The change's state once settled, or as it is when `wait` seconds have passed."""
+    deadline = time.monotonic() + wait
+    with _conn() as conn:
+        while True:
+            row = conn.cursor(row_factory=dict_row).execute(
+                "SELECT p.state, p.grace_until, p.note, c.state AS command_state, c.qn_rtn, c.exe_rtn "
+                "FROM device_password_change p LEFT JOIN device_command c ON c.id = p.command_id WHERE p.id = %s",
+                (change_id,)).fetchone()
+            conn.commit()
+            if row is None or row["state"] != "pending" or time.monotonic() >= deadline:
+                return row or {}
+            time.sleep(0.2)
 
 
 def _print_state(mn: str | None, offline_s: float, detail: bool) -> None:

@@ -27,3 +27,9 @@ class SessionConfig:
     gap_attempts: int = 3
     gap_settle_s: float = 30.0  # after the history command finished, the re-sent data is given this long to land
     touch_every_s: float = 30.0  # last-seen of sessions; "online" allows minutes of silence, so this is ample
+    # SM4 keys (HJ 212-2025 §6.4.3: replaced at least every 90 days): connected devices whose active key is older
+    # than `key_rotation_age_days` get a 1014 rotation, checked every `key_check_s`; a rotation that did not
+    # succeed is started again at the earliest `key_retry_s` later (Settings: hj212_key_rotation_days, …_check_s).
+    key_rotation_age_days: float = 80.0
+    key_check_s: float = 3600.0
+    key_retry_s: float = 6 * 3600.0

@@ -4,6 +4,8 @@ One command at a time per device (the standard's request flow is sequential). A 
 within the reply timeout is sent again with the same QN, up to the retry count, then recorded as `timeout`;
 an accepted request that goes quiet for the execution timeout is `timeout` too. A gateway restart leaves commands
 in `sent`/`accepted`; whichever gateway then holds the device sends them again (same QN, so the device can tell).
+A key (1014 NewSK) or password (1072 NewPW) is unsealed only to be sent; the final outcome of a 1072, whether a
+reply or a timeout, settles the password change (session.credentials).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from zoneinfo import ZoneInfo
 from ecomon.ingest.hj212.codec import Packet, Version, encode
 from ecomon.ingest.hj212.codec.flows import new_qn
 from ecomon.ingest.hj212.session.config import SessionConfig
+from ecomon.ingest.hj212.session.credentials import password_to_send, settle
 from ecomon.ingest.hj212.session.requests import Resolution, reply_qn, request_packet, resolve
-from ecomon.ingest.hj212.session.store import OpenCommand, SessionStore
+from ecomon.ingest.hj212.session.store import GATEWAY_BY, OpenCommand, SessionStore
 
 log = logging.getLogger("ecomon.hj212.session")
 Db = Callable[..., Awaitable[Any]]  # db(fn, *args): run fn(store, *args) on the session store's thread
@@ -50,6 +53,7 @@ class _InFlight:
     active_at: float
     attempts: int
     accepted: bool = False
+    new_pw: str | None = None  # 1072: the password the device switches to on success
 
 
 Finished = Callable[[Link, OpenCommand, Resolution], Awaitable[None]]
@@ -57,13 +61,14 @@ Refresh = Callable[[Link], Awaitable[None]]
 
 
 class CommandDispatcher:
-    """`on_finished` runs after a command's final reply; `refresh_keys` re-reads a link's keys before a key is
-    sent (the rotation was started elsewhere, e.g. by the CLI)."""
+    """`on_finished` runs after a command's final reply; `refresh_keys` re-reads a link's device (keys, accepted
+    passwords) before a key is sent (the rotation was started elsewhere, e.g. by the CLI) and after a password
+    change is settled. `master_key` unseals the NewPW of a password change."""
 
     def __init__(self, db: Db, config: SessionConfig, zone: ZoneInfo, on_finished: Finished,
-                 refresh_keys: Refresh) -> None:
+                 refresh_keys: Refresh, master_key: bytes | None = None) -> None:
         self.db, self.config, self.zone, self.on_finished = db, config, zone, on_finished
-        self.refresh_keys = refresh_keys
+        self.refresh_keys, self.master_key = refresh_keys, master_key
         self.links: dict[int, Link] = {}
         self._inflight: dict[int, _InFlight] = {}  # device id → its command in flight
         self._last_qn = datetime.min
@@ -107,19 +112,27 @@ class CommandDispatcher:
                               "no pending key, or no current key to protect it (set the first key at installation)")
                 return
             cp["NewSK"] = link.pending_key.decode("ascii")
+        new_pw = None
+        if command.origin == "password_change":
+            new_pw = await self.db(_password_to_send, command.id, self.master_key) if self.master_key else None
+            if new_pw is None:
+                await self._close(link, command, "cancelled", "no pending password change for this command "
+                                  "(settled, superseded, or no installation key on this gateway)")
+                return
+            cp["NewPW"] = new_pw
         if command.origin == "time_calibration":  # the platform's time at sending (2017 §6.7 step 1, 1012)
             cp["SystemTime"] = datetime.now(self.zone).strftime("%Y%m%d%H%M%S")
         packet = request_packet(command.cn, cp, version=link.version, st=link.st, pw=link.pw, mn=link.mn, qn=qn)
         try:
             frame = encode(packet, key=link.key)
         except ValueError as exc:  # Hj212Error: the operator's CP does not make a conforming packet
-            await self.db(SessionStore.finish, command.id, "failed", f"cannot encode: {exc}")
+            await self._close(link, command, "failed", f"cannot encode: {exc}")
             return
         if not await self.db(SessionStore.claim_send, command.id, attempts, qn, link.connection_id, cp):
             self._inflight.pop(link.device_id, None)  # another gateway sent it meanwhile
             return
         now = time.monotonic()
-        self._inflight[link.device_id] = _InFlight(command, link, qn, now, now, attempts + 1)
+        self._inflight[link.device_id] = _InFlight(command, link, qn, now, now, attempts + 1, new_pw=new_pw)
         link.write(frame)
         log.info("sent CN %s (command %d, %s) to %s, attempt %d", command.cn, command.id, command.origin, link.mn,
                  attempts + 1)
@@ -138,6 +151,7 @@ class CommandDispatcher:
                       outcome.finished)
         if outcome.finished:
             del self._inflight[link.device_id]
+            await self._settle_password(flight, outcome.state)
             await self.on_finished(link, flight.command, outcome)
         return True
 
@@ -163,4 +177,30 @@ class CommandDispatcher:
     async def _finish(self, flight: _InFlight, state: str, note: str) -> None:
         self._inflight.pop(flight.link.device_id, None)
         await self.db(SessionStore.finish, flight.command.id, state, note)
+        await self._settle_password(flight, state)
         log.info("command %d (CN %s) to %s: %s", flight.command.id, flight.command.cn, flight.link.mn, note)
+
+    async def _close(self, link: Link, command: OpenCommand, state: str, note: str) -> None:
+        """End a command that could not be sent; a password change it carried failed (the device never saw it)."""
+        await self.db(SessionStore.finish, command.id, state, note)
+        await self._settle_password(_InFlight(command, link, command.qn or "", 0.0, 0.0, command.attempts), "failed")
+
+    async def _settle_password(self, flight: _InFlight, state: str) -> None:
+        """The final outcome of a 1072 settles its password change; on success the platform's requests carry the
+        new PW from now on (the device checks it, HJ 212-2017 Table 7 QnRtn 3)."""
+        if flight.command.origin != "password_change":
+            return
+        settled = await self.db(_settle, flight.command.id, state)
+        if state == "done" and flight.new_pw is not None:
+            flight.link.pw = flight.new_pw
+        await self.refresh_keys(flight.link)
+        log.info("password change of %s (command %d): %s", flight.link.mn, flight.command.id,
+                 settled or "settled already")
+
+
+def _password_to_send(store: SessionStore, command_id: int, master: bytes) -> str | None:
+    return password_to_send(store.conn, command_id, master)
+
+
+def _settle(store: SessionStore, command_id: int, state: str) -> str | None:
+    return settle(store.conn, command_id, state, GATEWAY_BY)

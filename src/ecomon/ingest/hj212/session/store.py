@@ -45,7 +45,18 @@ DETAIL_SQL = {
     "commands": f"SELECT {COMMAND_COLUMNS} FROM device_command WHERE device_id = %s ORDER BY id DESC LIMIT 50",
     "gaps": "SELECT interval_kind, begin_time, end_time, missing, state, attempts, command_id, detected_at, closed_at"
             " FROM gap_request WHERE device_id = %s ORDER BY begin_time DESC LIMIT 50",
+    # SM4 keys and access-password changes without key material, hashes or sealed values; an unconfirmed password
+    # change whose grace period is over shows as expired (session.credentials).
+    "keys": "SELECT id, state, sk_create_time, created_by, created_at, activated_at, retired_at FROM device_key "
+            "WHERE device_id = %s ORDER BY id DESC LIMIT 10",
+    "password_changes": "SELECT id, command_id, CASE WHEN state = 'unconfirmed' AND grace_until <= now() THEN "
+                        "'expired' ELSE state END AS state, grace_until, note, requested_by, requested_at, "
+                        "settled_by, settled_at FROM device_password_change WHERE device_id = %s "
+                        "ORDER BY id DESC LIMIT 20",
 }
+GATEWAY_BY = "hj212-gateway"  # who the gateway's own writes are attributed to
+# CP items that carry a secret to the device: sent, never written to the command log.
+SECRET_CP = frozenset({"NewSK", "NewPW"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +125,9 @@ class SessionStore:
     def claim_send(self, command_id: int, attempts: int, qn: str, connection_id: str, cp: Mapping[str, str]
                    ) -> bool:
         """Record a send if nobody else sent the command since it was read (`attempts` unchanged): two gateways
-        briefly holding the same device never both send it. `cp` as sent, except a key (NewSK), which never
-        leaves the sealed key table."""
-        shown = {k: v for k, v in cp.items() if k != "NewSK"}
+        briefly holding the same device never both send it. `cp` as sent, except a key (NewSK) or password
+        (NewPW), which never leave their sealed tables."""
+        shown = {k: v for k, v in cp.items() if k not in SECRET_CP}
         cur = self.conn.execute(
             "UPDATE device_command SET state = 'sent', qn = %s, attempts = attempts + 1, sent_at = now(), "
             "connection_id = %s, cp = %s WHERE id = %s AND attempts = %s AND state IN ('queued', 'sent', 'accepted')",
