@@ -22,6 +22,7 @@ from ecomon.ingest.hj212.codec import Packet, Version, encode
 from ecomon.ingest.hj212.codec.flows import new_qn
 from ecomon.ingest.hj212.session.config import SessionConfig
 from ecomon.ingest.hj212.session.credentials import password_to_send, settle
+from ecomon.ingest.hj212.session.keys import DeviceKeyError
 from ecomon.ingest.hj212.session.requests import Resolution, reply_qn, request_packet, resolve
 from ecomon.ingest.hj212.session.store import GATEWAY_BY, OpenCommand, SessionStore
 
@@ -117,7 +118,7 @@ class CommandDispatcher:
             new_pw = await self.db(_password_to_send, command.id, self.master_key) if self.master_key else None
             if new_pw is None:
                 await self._close(link, command, "cancelled", "no pending password change for this command "
-                                  "(settled, superseded, or no installation key on this gateway)")
+                                  "(settled or superseded), or its password does not unseal on this gateway")
                 return
             cp["NewPW"] = new_pw
         if command.origin == "time_calibration":  # the platform's time at sending (2017 §6.7 step 1, 1012)
@@ -199,7 +200,12 @@ class CommandDispatcher:
 
 
 def _password_to_send(store: SessionStore, command_id: int, master: bytes) -> str | None:
-    return password_to_send(store.conn, command_id, master)
+    try:
+        return password_to_send(store.conn, command_id, master)
+    except DeviceKeyError:  # sealed under another installation's key: this gateway cannot send it
+        log.warning("the new password of command %d does not unseal with this gateway's installation key",
+                    command_id)
+        return None
 
 
 def _settle(store: SessionStore, command_id: int, state: str) -> str | None:

@@ -19,8 +19,10 @@ from ecomon.ingest.hj212.codec.commands import BY_CN, Kind
 # history with BeginTime/EndTime (2017 Table 9; 2025 adds 2013 and 2062 retrieval).
 REQUESTABLE_UPLOADS = frozenset({"2011", "2013", "2021", "2031", "2041", "2051", "2061", "2062"})
 # Sent only by the session layer itself: key exchange needs the sealed key (1014), MN assignment is not modelled
-# (1002), and a new access password (1072) must change the stored hash in step with the device.
+# (1002), and a new access password (1072) must change the stored hash in step with the device (credentials).
 RESERVED = frozenset({"1002", "1014", "1072"})
+INSTEAD = {"1014": "use `ecomon hj212 device rotate`", "1072": "use `ecomon hj212 device set-password` or "
+           "POST /api/v1/devices/{mn}/password"}
 SYSTEM_ST = "91"
 
 
@@ -44,7 +46,8 @@ def check_operator_command(cn: str, cp: Mapping[str, str], version: Version) -> 
     if command is None:
         raise CommandRefused(f"CN {cn} is not a command code of HJ 212 (2005/2017/2025)")
     if cn in RESERVED:
-        raise CommandRefused(f"CN {cn} ({command.name_en}) is sent by the platform itself, not by operators")
+        instead = f"; {INSTEAD[cn]}" if cn in INSTEAD else ""
+        raise CommandRefused(f"CN {cn} ({command.name_en}) is sent by the platform itself, not by operators{instead}")
     if version not in command.versions:
         raise CommandRefused(f"CN {cn} ({command.name_en}) is not defined in {version.label}")
     if command.kind in (Kind.REQUEST, Kind.NOTICE_TO_FIELD):
