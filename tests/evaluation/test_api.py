@@ -67,7 +67,7 @@ def test_daily_series_and_rankings(api):
 def test_report_downloads(api):
     client, auth = api
     kinds = {r["kind"] for r in client.get("/api/v1/reports").json()["results"]}
-    assert kinds == {"daily", "monthly-air", "water", "noise", "radiation", "soil", "source"}
+    assert kinds == {"daily", "monthly-air", "water", "noise", "radiation", "soil", "ecology", "source"}
     xlsx = client.get("/api/v1/reports/monthly-air", params={"month": "2014-03", "format": "xlsx"},
                       headers=auth["admin"])
     assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")

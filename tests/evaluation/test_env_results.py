@@ -530,3 +530,57 @@ def test_a_stored_sub_index_queues_its_year_and_the_next(env_url, env):
     counts = _watch_pass(env)
     got = _results(env, "ecology", "year")
     assert counts.env.written["ecology"] == 1 and got["EC2@2019-01-01"]["value"] == 65.5   # 2020 has no data
+
+
+def test_api_ecology_regions_by_year_and_scope(env_api, env_url):
+    """Stored yearly EI through the API: grade and change as stored; 朝阳区 staff see their county's site only, and
+    the public only years built from released sub-indices."""
+    from ecomon.store.db import connect
+
+    client, headers = env_api
+    values = {code: [(f"{y}-06-30T00:00:00+08:00", v + y - 2020) for y in (2020, 2021)]
+              for code, v in zip(("x03002", "x03003", "x03004", "x03005", "x03006"), (60, 70, 40, 20, 10), strict=True)}
+    with connect(env_url) as conn:
+        _station(conn, "ECY", "ecology", "ground_station", {}, values)
+        _station(conn, "ECH", "ecology", "ground_station", {}, values)
+        conn.execute("UPDATE site SET region_code = '110108' WHERE code = 'ECH'")
+        conn.execute("""UPDATE observation SET review_state = 0 WHERE series_id IN (
+                            SELECT se.id FROM series se JOIN site s ON s.id = se.site_id WHERE s.code = 'ECH')""")
+        env_runner.evaluate(conn, dt.date(2020, 1, 1), dt.date(2021, 12, 31), TZ, elements=("ecology",))
+        conn.commit()
+    span = {"from": 2020, "to": 2021}
+    answer = client.get("/api/v1/ecology/regions", params=span, headers=headers["admin"]).json()
+    by_key = {(r["code"], r["year"]): r for r in answer["results"]}
+    assert answer["meta"]["found"] == 4
+    # 2020: 0.35·60 + 0.25·70 + 0.15·40 + 0.15·(100 − 20) + 0.10·(100 − 10) = 65.5 (良); 2021 each sub-index +1:
+    # 0.35 + 0.25 + 0.15 − 0.15 − 0.10 = +0.5 → 66.0, ΔEI 0.5 → 无明显变化 (HJ 192-2015: |ΔEI| < 1).
+    first, second = by_key[("ECY", 2020)], by_key[("ECY", 2021)]
+    assert (first["ei"], first["grade"], first["rule_set"], first["sub_indices_stored"]) == (65.5, "良", "HJ192-2015", 5)
+    assert (second["ei"], second["delta_ei"], second["change"]) == (66.0, 0.5, "无明显变化")
+    chaoyang = client.get("/api/v1/ecology/regions", params=span, headers=headers["chaoyang"]).json()
+    assert {r["code"] for r in chaoyang["results"]} == {"ECY"}
+    public = client.get("/api/v1/ecology/regions", params=span, headers=headers["public_user"]).json()
+    assert {r["code"] for r in public["results"]} == {"ECY"}
+    assert client.get("/api/v1/ecology/regions", params={"from": 2021, "to": 2020},
+                      headers=headers["admin"]).status_code == 422
+
+
+def test_ecology_report_lists_the_stored_year(env_api, env):
+    """The yearly report reads the years stored above (ECY, ECH of 2021): sub-indices, EI, grade and change."""
+    from ecomon.reports import catalogue
+    from ecomon.reports.fetch import run_sync
+    from ecomon.reports.model import FULL_ACCESS
+    from ecomon.reports.render import render
+
+    prepared = catalogue.prepare("ecology", {"year": "2021"}, TZ, FULL_ACCESS)
+    built = prepared.build(run_sync(env, prepared.queries))
+    rows = {r["name_zh"]: r for r in built.tables[0].rows}
+    assert set(rows) == {"ECY站", "ECH站"}
+    assert (rows["ECY站"]["ei"], rows["ECY站"]["grade"], rows["ECY站"]["change"]) == (66.0, "良", "无明显变化")
+    assert rows["ECY站"]["biological_abundance"] == 61.0
+    sheet = _sheet(render(built, "xlsx"))
+    assert any("生态质量年度评价表" in cell for row in sheet for cell in row)
+    assert ["ECY站", "朝阳区", "61", "71", "41", "21", "11", "0", "66", "良", "0.5", "无明显变化", ""] in sheet
+    for bad in ("21", "20x1", "1800"):
+        with pytest.raises(ValueError, match="year"):
+            catalogue.prepare("ecology", {"year": bad}, TZ, FULL_ACCESS)

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ecomon.reports import daily_air, monthly_air, noise, radiation, soil, sources, water
+from ecomon.reports import daily_air, ecology, monthly_air, noise, radiation, soil, sources, water
 from ecomon.reports.fetch import Queries
 from ecomon.reports.model import Report, Scopes
 from ecomon.standards.rulesets import AQI_RULESETS, check_aqi_ruleset
@@ -16,6 +16,7 @@ from ecomon.web.i18n.reports import t
 PARAMETERS = {
     "date": "YYYY-MM-DD（自然日 / local day）",
     "month": "YYYY-MM",
+    "year": "YYYY",
     "from": "YYYY-MM-DD",
     "to": "YYYY-MM-DD",
     "rule_set": f"auto | {' | '.join(AQI_RULESETS)}",
@@ -28,6 +29,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     noise.KIND: ("report.noise.title", ("month",), ()),
     radiation.KIND: ("report.radiation.title", ("month",), ()),
     soil.KIND: ("report.soil.title", ("from", "to"), ()),
+    ecology.KIND: ("report.ecology.title", ("year",), ()),
     sources.KIND: ("report.source.title", ("from", "to"), ()),
 }
 MAX_SOURCE_DAYS = 366
@@ -61,6 +63,13 @@ def _date(params: Mapping[str, str | None], name: str) -> dt.date:
     return within_years(day, name)
 
 
+def _year(params: Mapping[str, str | None]) -> int:
+    text = str(params["year"])
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise ValueError(f"year must be YYYY, not {text!r}")
+    return within_years(dt.date(int(text), 1, 1), "year").year
+
+
 def prepare(kind: str, params: Mapping[str, str | None], tz: str, scopes: Scopes, lang: str = "zh") -> Prepared:
     """Validate the parameters of `kind`; ValueError (naming the parameter) on bad input or an unknown kind."""
     if kind not in KINDS:
@@ -84,6 +93,9 @@ def prepare(kind: str, params: Mapping[str, str | None], tz: str, scopes: Scopes
         month = within_years(monthly_air.parse_month(str(params["month"])), "month")
         module = noise if kind == noise.KIND else radiation
         return Prepared(module.queries(month, scopes), lambda r: module.build(month, r, lang))
+    if kind == ecology.KIND:
+        year = _year(params)
+        return Prepared(ecology.queries(year, scopes), lambda r: ecology.build(year, r, lang))
     first, last = _date(params, "from"), _date(params, "to")
     if last < first or (last - first).days >= MAX_SOURCE_DAYS:
         raise ValueError(f"from..to must be an ascending range of at most {MAX_SOURCE_DAYS} days")

@@ -1,4 +1,4 @@
-"""`ecomon report daily|monthly-air|water|noise|radiation|soil|source`: the reports as XLSX or HTML files."""
+"""`ecomon report daily|monthly-air|water|noise|radiation|soil|ecology|source`: the reports as XLSX or HTML files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ecomon.reports.model import FULL_ACCESS
 from ecomon.reports.render import FORMATS, render
 
 report_app = typer.Typer(help="报表 / reports (XLSX, HTML): daily AQI, monthly air, surface water, noise, gamma, "
-                                "soil, source exceedances.",
+                                "soil, ecology, source exceedances.",
                          no_args_is_help=True)
 
 Format = Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))]
@@ -79,6 +79,12 @@ def soil(date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
          date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")], output: Output, fmt: Format = "xlsx") -> None:
     """土壤污染风险评价结果 / stored soil samples under GB 15618-2018 or GB 36600-2018."""
     _write("soil", {"from": date_from, "to": date_to}, fmt, output)
+
+
+@report_app.command("ecology")
+def ecology(year: Annotated[str, typer.Option(help="YYYY")], output: Output, fmt: Format = "xlsx") -> None:
+    """生态质量年度评价表 / yearly ecological status index (HJ 192-2015, stored results)."""
+    _write("ecology", {"year": year}, fmt, output)
 
 
 @report_app.command("source")

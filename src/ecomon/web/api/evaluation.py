@@ -340,6 +340,30 @@ async def soil_samples(q: Annotated[RangeQuery, Query()], principal: Caller, con
             "results": rows}
 
 
+Year = Annotated[int, Field(ge=catalogue.FIRST_YEAR, le=catalogue.LAST_YEAR)]
+
+
+class YearRangeQuery(Strict):
+    year_from: Year = Field(alias="from")
+    year_to: Year = Field(alias="to")
+
+
+@router.get("/ecology/regions", summary="生态质量指数 / stored yearly ecological status index (HJ 192-2015)")
+async def ecology_regions(q: Annotated[YearRangeQuery, Query()], principal: Caller, conn: Conn) -> dict:
+    """Every stored year from..to of the ecology sites the caller may see: EI, grade (after the restriction's
+    downgrade), the five sub-indices, and the change against the year before (ΔEI, degree, trend) where stored.
+    A year with a missing sub-index has no EI and names what is missing."""
+    if q.year_to < q.year_from:
+        raise ApiError(422, "invalid_query", "from..to must be ascending years")
+    rows = [{"site_id": r["site_id"], "code": r["code"], "name_zh": r["name_zh"], "region_code": r["region_code"],
+             "year": r["period_start"].year, "rule_set": r["rule_set"], "ei": r["value"], "grade": r["verdict"],
+             "grade_code": r["verdict_code"], "sub_indices_stored": r["inputs_valid"],
+             "review_state": r["review_state"], "computed_at": r["computed_at"], **r["detail"]}
+            for r in await _stored(conn, principal, "ecology", ("year",), dt.date(q.year_from, 1, 1),
+                                   dt.date(q.year_to, 1, 1))]
+    return {"meta": {"from": q.year_from, "to": q.year_to, "found": len(rows)}, "results": rows}
+
+
 @router.get("/reports", summary="报表目录 / report kinds and their parameters")
 async def report_catalogue() -> dict:
     return {"results": [{**entry, "url": f"/api/v1/reports/{entry['kind']}"} for entry in catalogue.catalogue()]}

@@ -127,6 +127,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "unit.air": ("浓度单位：μg/m³（CO 为 mg/m³）", "Units: µg/m³ (CO mg/m³)"),
     "unit.water": ("浓度单位：mg/L（pH 无量纲）", "Units: mg/L (pH dimensionless)"),
     # functional-zone noise and gamma dose-rate monthly reports (reports/noise.py, reports/radiation.py)
+    "report.ecology.title": ("生态质量年度评价表", "Yearly ecological status index"),
+    "report.table.ecology": ("各评价单元生态环境状况指数", "Ecological status index by assessment unit"),
+    "report.year": ("年度", "Year"),
+    "ecology.biological_abundance": ("生物丰度指数", "Biological abundance"),
+    "ecology.vegetation_cover": ("植被覆盖指数", "Vegetation cover"),
+    "ecology.water_network": ("水网密度指数", "Water network density"),
+    "ecology.land_stress": ("土地胁迫指数", "Land stress"),
+    "ecology.pollution_load": ("污染负荷指数", "Pollution load"),
+    "ecology.missing": ("未评价（缺少{items}）", "Not assessed (missing {items})"),
+    "col.assessment_unit": ("评价单元", "Assessment unit"),
+    "col.ecology_downgrade": ("环境限制降级", "Grades lowered"),
+    "col.ecology_grade": ("生态环境状况", "Grade"),
+    "col.ecology_change": ("变化幅度", "Change"),
+    "col.ecology_trend": ("变化趋势", "Trend"),
+    "note.ecology": (
+        ("按 HJ 192-2015：EI = 0.35×生物丰度指数 + 0.25×植被覆盖指数 + 0.15×水网密度指数 + 0.15×(100 − 土地胁迫指数) "
+         "+ 0.10×(100 − 污染负荷指数)，环境限制指数为约束性指标，按限制情形降低等级；分级：优 EI ≥ 75，良 55–75，"
+         "一般 35–55，较差 20–35，差 < 20；ΔEI 为与上一年度之差，|ΔEI| < 1 无明显变化，1–3 略微变化，3–8 明显变化，"
+         "≥ 8 显著变化。"),
+        ("HJ 192-2015: EI = 0.35 biological abundance + 0.25 vegetation cover + 0.15 water network density "
+         "+ 0.15 (100 − land stress) + 0.10 (100 − pollution load); an environmental restriction lowers the grade; "
+         "grades 优 ≥ 75, 良 55–75, 一般 35–55, 较差 20–35, 差 < 20; ΔEI against the year before: |ΔEI| < 1 no obvious "
+         "change, 1–3 slight, 3–8 obvious, ≥ 8 significant.")),
     "report.noise.title": ("功能区声环境质量月报", "Monthly functional-zone acoustic environment report"),
     "report.radiation.title": ("环境γ辐射空气吸收剂量率月报", "Monthly ambient gamma dose rate report"),
     "report.table.noise_zones": ("各类功能区声环境质量达标情况", "Compliance by functional zone class"),
