@@ -109,3 +109,31 @@ def test_nul_characters_in_a_file_never_break_the_server(sessions) -> None:
     assert started.status_code == 202, started.text
     job = _wait(sessions["chaoyang"].client, started.json()["id"])
     assert job["status"] in ("done", "failed") and (job["status"] == "done" or job["error"]), job
+
+
+def test_a_job_whose_worker_is_gone_ends_as_failed(sessions, console_url: str) -> None:
+    """A web process that stops mid-import leaves its job 'running'; the next look at the jobs closes it as failed,
+    but never a job whose worker still holds its lock (another web process may be running it)."""
+    from ecomon.web.api.imports import ABANDONED
+
+    county = sessions["chaoyang"]
+    with psycopg.connect(console_url, autocommit=True) as conn, psycopg.connect(console_url, autocommit=True) as worker:
+        user_id = conn.execute("SELECT id FROM app_user WHERE username = 'chaoyang'").fetchone()[0]
+        orphan, alive, fresh = (conn.execute(
+            """INSERT INTO import_job (file_name, status, user_id, created_by, created_at)
+               VALUES (%s, %s, %s, 'chaoyang', now() - %s::interval) RETURNING id""",
+            (name, status, user_id, age)).fetchone()[0]
+            for name, status, age in (("orphan.csv", "running", "10 minutes"), ("alive.csv", "running", "10 minutes"),
+                                      ("fresh.csv", "queued", "1 second")))
+        worker.execute("SELECT pg_advisory_lock(hashtext('ecomon.import_job')::integer, %s)", (alive,))
+        jobs = {j["id"]: j for j in county.client.get("/api/v1/imports").json()["results"]}
+        assert (jobs[orphan]["status"], jobs[orphan]["error"]) == ("failed", ABANDONED)
+        assert jobs[orphan]["finished_at"] is not None
+        assert jobs[alive]["status"] == "running" and jobs[fresh]["status"] == "queued"
+        # The check released the locks it took: the worker of the orphan could still have taken its own.
+        held = conn.execute("""SELECT objid::text::bigint FROM pg_locks
+                               WHERE locktype = 'advisory' AND objsubid = 2 AND granted AND objid::text::bigint = ANY(%s)""",
+                            ([orphan, alive, fresh],)).fetchall()
+        assert held == [(alive,)]
+        worker.execute("SELECT pg_advisory_unlock_all()")
+        assert county.client.get(f"/api/v1/imports/{alive}").json()["status"] == "failed"

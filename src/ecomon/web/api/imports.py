@@ -38,6 +38,11 @@ REJECT_COLUMNS = ("row_no", "column_name", "value", "reason")
 _JOB = """SELECT id, file_name, status, values_done, values_total, ingest_id, summary, error, created_at,
                  finished_at, created_by FROM import_job"""
 _running: set[asyncio.Task] = set()   # keeps the worker tasks referenced until they end
+# A worker holds this session lock (with the job id) for as long as it runs: a queued or running job whose lock is
+# free has lost its worker (the web process stopped), whichever of several web processes started it.
+_JOB_LOCK = "hashtext('ecomon.import_job')::integer"
+_QUEUE_GRACE = "1 minute"   # a queued job whose worker has not started by then never will
+ABANDONED = "interrupted: the web process that ran this import stopped; upload the file again (nothing is stored twice)"
 
 
 def mapping_from(text: bytes | None, interval: str) -> Mapping | None:
@@ -121,6 +126,7 @@ def run_import(url: str, job_id: int, data: bytes, name: str, mapping: Mapping, 
     settings = get_settings()
     with connect(url) as progress_conn, connect(url) as conn:
         progress_conn.autocommit = True
+        progress_conn.execute(f"SELECT pg_advisory_lock({_JOB_LOCK}, %s)", (job_id,))
         progress_conn.execute("UPDATE import_job SET status = 'running' WHERE id = %s", (job_id,))
 
         def progress(done: int, total: int) -> None:
@@ -148,8 +154,27 @@ def run_import(url: str, job_id: int, data: bytes, name: str, mapping: Mapping, 
                  "rejected": summary.values_rejected}, ensure_ascii=False)))
 
 
+async def close_abandoned(conn: AsyncConnection) -> int:
+    """End as failed the jobs whose worker is gone (see `_JOB_LOCK`), so no page waits on them forever.
+
+    The lock test takes the free locks it finds; they are released at once. Returns the jobs closed.
+    """
+    cur = await conn.execute(
+        f"""WITH candidate AS MATERIALIZED (
+                SELECT id FROM import_job
+                WHERE status = 'running' OR (status = 'queued' AND created_at < now() - interval '{_QUEUE_GRACE}'))
+            , gone AS MATERIALIZED (SELECT id FROM candidate WHERE pg_try_advisory_lock({_JOB_LOCK}, id::integer))
+            , released AS (SELECT id, pg_advisory_unlock({_JOB_LOCK}, id::integer) FROM gone)
+            UPDATE import_job j SET status = 'failed', error = %s, finished_at = now()
+            FROM released r WHERE j.id = r.id RETURNING j.id""", (ABANDONED,))
+    closed = cur.rowcount
+    await conn.commit()
+    return closed
+
+
 async def visible_job(conn: AsyncConnection, principal: Principal, job_id: int) -> dict:
     """A job is seen by whoever started it, and by national administrators."""
+    await close_abandoned(conn)
     cur = conn.cursor(row_factory=dict_row)
     national_admin = principal.role == "admin" and principal.region_code is None
     await cur.execute(f"{_JOB} WHERE id = %s AND (user_id = %s OR %s)", (job_id, principal.user_id, national_admin))
@@ -160,6 +185,7 @@ async def visible_job(conn: AsyncConnection, principal: Principal, job_id: int) 
 
 
 async def recent_jobs(conn: AsyncConnection, principal: Principal, limit: int = 20) -> list[dict]:
+    await close_abandoned(conn)
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(f"{_JOB} WHERE user_id = %s ORDER BY id DESC LIMIT %s", (principal.user_id, limit))
     return await cur.fetchall()
