@@ -9,7 +9,8 @@ the packet was due. Phases:
 2. latency at a fixed offered rate (default 5,000 packets/s): ACK p50/p99;
 3. connections held: N idle device connections opened at once (fd limit raised), counted open after a pause.
 
-Run: .venv/bin/python bench/gateway.py [--devices 200] [--seconds 15] [--rate 5000] [--hold 10000]
+Run: .venv/bin/python bench/gateway.py [--devices 200] [--seconds 15] [--rate 5000 (0: skip)] [--hold 10000]
+    [--writers 1] [--gateways 1 2]  (per-process CPU of each sustained run is printed)
 (a scratch database `ecomon_bench`; a few minutes; on a shared 2-core machine the load generator competes with
 gateway, writer, NATS and PostgreSQL for the same cores, so figures are a floor).
 """
@@ -73,10 +74,79 @@ def register(url: str, prefix: str, devices: int) -> None:
                          (mn, hashed, site[0] if site else None))
 
 
-def committed(url: str, prefix: str) -> int:
+def committed(url: str, prefix: str, *, archived: bool = False) -> int:
+    """Frames of the prefix's devices the writer has committed: polled from device_state (a row per device,
+    written in the same transaction as the frames), or counted in the raw_frame archive itself (a scan: once)."""
+    query = ("SELECT count(*) FROM raw_frame WHERE mn LIKE %s" if archived else
+             "SELECT coalesce(sum(s.frames_total), 0) FROM device_state s JOIN device d ON d.id = s.device_id "
+             "WHERE d.mn LIKE %s")
     with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT count(*) FROM raw_frame WHERE mn LIKE %s", (prefix + "%",)).fetchone()
+        row = conn.execute(query, (prefix + "%",)).fetchone()
     return int(row[0]) if row else 0
+
+
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of a process (proc(5) fields 14 and 15), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rpartition(b")")[2].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def child_pids(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    if int(fh.read().rpartition(b")")[2].split()[1]) == parent:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def machine_busy_ticks() -> int:
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    return sum(values) - values[3] - values[4]  # all but idle and iowait
+
+
+class CpuMeter:
+    """CPU time per process group over a window (utime + stime before/after), and what the rest of the machine
+    (other sessions) used meanwhile: where the cores go, independent of how loaded the machine is."""
+
+    def __init__(self, services: Services, engines: Engines) -> None:
+        postmaster = int((engines.postgres.data_dir / "postmaster.pid").read_text().split()[0])
+        self.groups = {"load generator": lambda: [os.getpid()],
+                       "gateway": lambda: [p.pid for p in services.gateways],
+                       "writer": lambda: [p.pid for p in services.writers],
+                       "nats-server": lambda: [engines.nats.pid()],
+                       "postgres": lambda: [postmaster, *child_pids(postmaster)]}
+
+    def _sample(self) -> dict[str, dict[int, int]]:
+        return {name: {pid: cpu_ticks(pid) for pid in pids()} for name, pids in self.groups.items()}
+
+    def start(self) -> None:
+        self.began, self.before, self.busy = time.perf_counter(), self._sample(), machine_busy_ticks()
+
+    def stop(self) -> dict[str, float]:
+        """CPU seconds per group (and "other processes", "wall") over the window."""
+        after, wall, busy = self._sample(), time.perf_counter() - self.began, machine_busy_ticks() - self.busy
+        used = {name: sum(t - self.before[name].get(pid, 0) for pid, t in ticks.items()) * TICK_S
+                for name, ticks in after.items()}
+        return {**used, "other processes": busy * TICK_S - sum(used.values()), "wall": wall}
+
+
+def cpu_lines(cpu: dict[str, float], packets: int) -> str:
+    wall = cpu["wall"]
+    return "\n".join(f"    {name:<16} {seconds / wall:5.2f} cores, {seconds / packets * 1e6:7.1f} µs CPU per packet"
+                     for name, seconds in cpu.items() if name != "wall")
 
 
 def free_port() -> int:
@@ -88,13 +158,16 @@ def free_port() -> int:
 class Services:
     """Writer and gateway subprocesses on one stream, as the supervisor runs them."""
 
-    def __init__(self, db_url: str, gateways: int) -> None:
+    def __init__(self, db_url: str, gateways: int, writers: int = 1) -> None:
         self.stream = f"BENCH{uuid.uuid4().hex[:8].upper()}"
         self.port = free_port()
         env = {**os.environ, "ECOMON_DATABASE_URL": db_url, "ECOMON_LOG_LEVEL": "WARNING"}
-        self.procs = [subprocess.Popen([ECOMON, "hj212", "writer", "--stream", self.stream], env=env)]
-        self.procs += [subprocess.Popen([ECOMON, "hj212", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                                         "--stream", self.stream], env=env) for _ in range(gateways)]
+        self.writers = [subprocess.Popen([ECOMON, "hj212", "writer", "--stream", self.stream], env=env)
+                        for _ in range(writers)]
+        self.gateways = [subprocess.Popen([ECOMON, "hj212", "serve", "--host", "127.0.0.1", "--port",
+                                           str(self.port), "--stream", self.stream], env=env)
+                         for _ in range(gateways)]
+        self.procs = self.writers + self.gateways
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with socket.socket() as s:
@@ -227,11 +300,27 @@ async def with_devices(port: int, prefix: str, count: int) -> list[Device]:
     return devices
 
 
-def run_sustained(db_url: str, prefix: str, devices: int, seconds: float, gateways: int) -> dict[str, float]:
-    services = Services(db_url, gateways)
+def profile(services: Services, seconds: float, into: Path) -> list[subprocess.Popen]:
+    """py-spy (if installed) samples the first gateway and writer: collapsed stacks in `into`."""
+    spy = Path(sys.executable).with_name("py-spy")
+    into.mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen([str(spy), "record", "-p", str(proc.pid), "-d", str(int(seconds)), "-r", "200",
+                              "--nonblocking", "-f", "raw", "-o", str(into / f"{name}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, proc in (("gateway", services.gateways[0]), ("writer", services.writers[0]))]
+
+
+def run_sustained(db_url: str, engines: Engines, prefix: str, devices: int, seconds: float, gateways: int,
+                  writers: int, profile_into: Path | None = None) -> dict:
+    services = Services(db_url, gateways, writers)
+    meter = CpuMeter(services, engines)
+    spies: list[subprocess.Popen] = []
     try:
         async def go() -> tuple[int, list[float], float]:
             fleet = await with_devices(services.port, prefix, devices)
+            meter.start()
+            if profile_into:
+                spies.extend(profile(services, seconds - 1, profile_into / f"{gateways}-gateways"))
             began = time.perf_counter()
             acked, latencies = await sustained(fleet, seconds)
             acked_in = time.perf_counter() - began
@@ -244,10 +333,15 @@ def run_sustained(db_url: str, prefix: str, devices: int, seconds: float, gatewa
         while committed(db_url, prefix) < acked + devices:
             time.sleep(0.05)
         durable_in = time.perf_counter() - began
+        if committed(db_url, prefix, archived=True) < acked + devices:
+            raise RuntimeError("device_state counts frames that raw_frame does not hold")
+        cpu = meter.stop()  # the window in which these packets were sent, ACKed and committed
+        for spy in spies:
+            spy.wait()
     finally:
         services.stop()
     return {"acked_per_s": acked / acked_in, "durable_per_s": acked / durable_in, "p50": pct(latencies, 50),
-            "p99": pct(latencies, 99)}
+            "p99": pct(latencies, 99), "cpu": cpu, "acked": acked}
 
 
 def main() -> None:
@@ -256,6 +350,9 @@ def main() -> None:
     args.add_argument("--seconds", type=float, default=15)
     args.add_argument("--rate", type=float, default=5000)
     args.add_argument("--hold", type=int, default=10000)
+    args.add_argument("--writers", type=int, default=1, help="writer processes on the one durable consumer")
+    args.add_argument("--gateways", type=int, nargs="+", default=[1, 2], help="gateway processes per run")
+    args.add_argument("--profile", type=Path, help="directory for py-spy stacks of a gateway and a writer")
     opts = args.parse_args()
     assert all(packet(device_mn("D0", 7), n) == encoded_packet(device_mn("D0", 7), n) for n in (1, 59, 1441))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -266,21 +363,28 @@ def main() -> None:
     print(f"{opts.devices} devices, 8-factor 2051 packets ({len(packet('0' * 24, 1))} bytes), {opts.seconds:.0f} s "
           f"per phase; fd limit {soft} -> {hard}; load average {os.getloadavg()[0]:.1f}")
     figures = {}
-    for gateways, prefix in ((1, "D1"), (2, "D2")):
+    for run, gateways in enumerate(opts.gateways, start=1):
+        prefix = f"D{run}"
         register(db_url, prefix, opts.devices)
-        f = run_sustained(db_url, prefix, opts.devices, opts.seconds, gateways)
+        f = run_sustained(db_url, engines, prefix, opts.devices, opts.seconds, gateways, opts.writers,
+                          opts.profile)
         figures[gateways] = f
-        print(f"sustained, {gateways} gateway process(es): {f['acked_per_s']:8.0f} ACKed packets/s "
-              f"({f['acked_per_s'] * len(FACTORS):,.0f} values/s), {f['durable_per_s']:8.0f} packets/s committed "
-              f"to PostgreSQL; ACK p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms; "
-              f"load average {os.getloadavg()[0]:.1f}")
-    print(f"ratio 2 gateway processes / 1 (baseline): {figures[2]['acked_per_s'] / figures[1]['acked_per_s']:.2f}")
+        print(f"sustained, {gateways} gateway process(es), {opts.writers} writer(s): {f['acked_per_s']:8.0f} ACKed "
+              f"packets/s ({f['acked_per_s'] * len(FACTORS):,.0f} values/s), {f['durable_per_s']:8.0f} packets/s "
+              f"committed to PostgreSQL; ACK p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms; "
+              f"load average {os.getloadavg()[0]:.1f}; CPU until the last one committed:\n"
+              f"{cpu_lines(f['cpu'], f['acked'])}")
+    if 1 in figures and 2 in figures:
+        print(f"ratio 2 gateway processes / 1 (baseline): "
+              f"{figures[2]['acked_per_s'] / figures[1]['acked_per_s']:.2f}")
+    if opts.rate <= 0:
+        return
 
-    register(db_url, "D3", opts.devices)
-    services = Services(db_url, 1)
+    register(db_url, "DA", opts.devices)
+    services = Services(db_url, 1, opts.writers)
     try:
         async def latency_and_hold() -> None:
-            fleet = await with_devices(services.port, "D3", opts.devices)
+            fleet = await with_devices(services.port, "DA", opts.devices)
             achieved, latencies = await fixed_rate(fleet, opts.rate, opts.seconds)
             print(f"offered {opts.rate:,.0f} packets/s for {opts.seconds:.0f} s: achieved "
                   f"{achieved:,.0f}/s; ACK p50 {pct(latencies, 50):.1f} ms, "

@@ -133,11 +133,13 @@ def _queue_qc(cur: psycopg.Cursor, rows: pl.DataFrame) -> None:
 def _overlaps_stored(cur: psycopg.Cursor, rows: pl.DataFrame) -> bool:
     """Whether any stored observation lies within the batch's [first, last] time of the same series."""
     spans = rows.group_by("series_id").agg(pl.col("t").min().alias("lo"), pl.col("t").max().alias("hi"))
-    cur.execute(
-        """SELECT EXISTS (SELECT 1 FROM unnest(%s::integer[], %s::timestamptz[], %s::timestamptz[]) AS b(id, lo, hi)
+    stamps = [",".join(spans[c].dt.to_string("%Y-%m-%dT%H:%M:%S%.f+00:00").to_list()) for c in ("lo", "hi")]
+    cur.execute(  # array literals: thousands of timestamps adapted one by one cost the writer a tenth of its CPU
+        """SELECT EXISTS (SELECT 1 FROM unnest(%s::text::integer[], %s::text::timestamptz[], %s::text::timestamptz[])
+                                   AS b(id, lo, hi)
                           WHERE EXISTS (SELECT 1 FROM observation o
                                         WHERE o.series_id = b.id AND o.t BETWEEN b.lo AND b.hi))""",
-        (spans["series_id"].to_list(), spans["lo"].to_list(), spans["hi"].to_list()))
+        (batch_audit.int_array(spans["series_id"].to_numpy()), "{" + stamps[0] + "}", "{" + stamps[1] + "}"))
     return bool(cur.fetchone()[0])
 
 

@@ -63,7 +63,8 @@ def packet_rows(packet: Packet, site_id: int | None, source_id: int, known: froz
 def to_frame(rows: Iterable[tuple], local_tz: str) -> pl.DataFrame:
     """Rows as a frame with t in UTC; within the frame the last row of a (site or outlet, parameter, interval, t)
     wins, so a packet re-sent within one batch is stored once."""
-    frame = pl.DataFrame(list(rows), schema=ROW_SCHEMA, orient="row")
+    columns = list(zip(*rows, strict=True)) or [()] * len(ROW_SCHEMA)  # columns, not rows: polars builds
+    frame = pl.DataFrame(dict(zip(ROW_SCHEMA, columns, strict=True)), schema=ROW_SCHEMA)  # these far faster
     return (frame.with_columns(t=pl.col("t_local").dt.replace_time_zone(local_tz, ambiguous="earliest")
                                .dt.convert_time_zone("UTC"))
             .drop("t_local")
