@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     secure_cookies: bool = False  # set true behind HTTPS
     log_level: str = "INFO"
     timezone: str = "Asia/Shanghai"
+    hj212_writers: int = Field(default=1, ge=1, description="HJ 212 writer processes on the one durable consumer")
     # HJ 212 device credentials (docs/operations.md): SM4 keys older than this many days are rotated by the gateway
     # while the device is connected (HJ 212-2025 §6.4.3 allows at most 90), checked every hj212_key_check_s; after
     # an access-password change (1072) the other password stays accepted for hj212_password_grace_s.

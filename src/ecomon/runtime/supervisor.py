@@ -39,7 +39,8 @@ def default_services(settings: Settings) -> list[Service]:
     return [
         Service("web", [*exe, "serve", "web"]),
         Service("gateway", [*exe, "hj212", "serve"]),
-        Service("writer", [*exe, "hj212", "writer"]),
+        *(Service("writer" if n == 1 else f"writer-{n}", [*exe, "hj212", "writer"])
+          for n in range(1, settings.hj212_writers + 1)),  # they share the stream's durable consumer
         Service("forward", [*exe, "hj212", "forward", "run"]),
         Service("quality", [*exe, "quality", "watch"]),
         Service("evaluate", [*exe, "evaluate", "watch"]),
