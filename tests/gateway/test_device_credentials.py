@@ -305,11 +305,12 @@ def _add_sm4_device(services: Services, url: str, prefix: str, age_days: float) 
     return mn
 
 
-def test_due_sm4_key_is_rotated_by_the_gateway_once_and_a_fresh_one_is_left_alone(
+def test_due_sm4_key_is_rotated_by_the_gateway_once_and_fresh_or_offline_ones_are_left_alone(
         services: Services, gateway_env: dict[str, str]) -> None:
     url = gateway_env["database_url"]
     due, fresh, silent = (_add_sm4_device(services, url, "F1", 85), _add_sm4_device(services, url, "F2", 10),
                           _add_sm4_device(services, url, "F3", 89))
+    offline = _add_sm4_device(services, url, "F4", 88)  # due, but never connected: nothing to send it over
     before = {mn: json.loads(services.cli("device", "keys", "--mn", mn).stdout) for mn in (due, fresh)}
 
     async def scenario() -> tuple[Unit, Unit, Unit]:
@@ -345,7 +346,8 @@ def test_due_sm4_key_is_rotated_by_the_gateway_once_and_a_fresh_one_is_left_alon
     after = json.loads(services.cli("device", "keys", "--mn", due).stdout)
     assert after["age_days"] < 0.1 and after["due"] is False and after["last_rotation_state"] == "done"
     assert (datetime.fromisoformat(after["due_at"]) - datetime.now(UTC)).days in (79, 80)
-    assert commands_of(url, fresh) == []
+    assert commands_of(url, fresh) == [] and commands_of(url, offline) == []
+    assert json.loads(services.cli("device", "keys", "--mn", offline).stdout)["due"] is True
     silent_commands = commands_of(url, silent)
     assert [c["origin"] for c in silent_commands] == ["key_rotation"]  # once, not again while it is open
     assert silent_commands[0]["state"] in ("sent", "timeout")
