@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 import psycopg
+from scratch import scratch_database
 
 from ecomon.config import get_settings
 from ecomon.ingest.files.importer import CHUNK_VALUES, WORKERS, import_bytes, read_table
@@ -31,7 +32,7 @@ from ecomon.registry import catalogue, lookups, store
 from ecomon.runtime.engines import Engines
 from ecomon.store import batch_audit, observations
 from ecomon.store.aggregates import rebuild_dirty
-from ecomon.store.db import connect, migrate
+from ecomon.store.db import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 BEIJING = ROOT / "data" / "beijing-air"
@@ -68,15 +69,6 @@ class CpuClock:
             elif int(fields[1]) == self.postmaster:
                 ticks += int(fields[11]) + int(fields[12])
         return time.process_time() + ticks / self.tick
-
-
-def scratch_database(url: str) -> str:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-    url = url.rpartition("/")[0] + "/" + DB
-    migrate(url)
-    return url
 
 
 def load_registry(conn: psycopg.Connection) -> None:
@@ -137,7 +129,7 @@ def main() -> None:
 
     engines = Engines(get_settings())
     engines.start()
-    url = scratch_database(engines.database_url())
+    url = scratch_database(engines.database_url(), DB)
     data = HOURLY.read_bytes()
     mapping = load_mapping(BEIJING / "mapping.toml")
     with connect(url) as conn, tempfile.TemporaryDirectory() as archive:

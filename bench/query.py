@@ -25,12 +25,13 @@ from datetime import UTC, datetime
 
 import psycopg
 from psycopg import sql
+from scratch import scratch_database
 
 from ecomon.config import get_settings
 from ecomon.registry.catalogue import parameters
 from ecomon.registry.store import load_parameters
 from ecomon.runtime.engines import Engines
-from ecomon.store.db import connect, migrate
+from ecomon.store.db import connect
 from ecomon.web.api.observations import _LATEST
 
 DB = "ecomon_bench_query"
@@ -56,15 +57,6 @@ def parse_size(text: str) -> int:
     text = text.strip().upper()
     factor = {"K": 1_000, "M": 1_000_000, "G": 1_000_000_000}.get(text[-1:], 1)
     return int(float(text.rstrip("KMG")) * factor)
-
-
-def scratch_database(url: str) -> str:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-    url = url.rpartition("/")[0] + "/" + DB
-    migrate(url)
-    return url
 
 
 def build(conn: psycopg.Connection, size: int) -> int:
@@ -137,7 +129,7 @@ def main() -> None:
     base: dict[str, float] = {}
     print(f"{'size':>12} {'build s':>8}  {'query':<7} {'rows':>6} {'p50 ms':>8} {'p95 ms':>8} {'vs first':>8}  target")
     for size in (parse_size(s) for s in args.sizes.split(",")):
-        url = scratch_database(engines.database_url())
+        url = scratch_database(engines.database_url(), DB)
         with connect(url) as conn:
             started = time.perf_counter()
             stored = build(conn, size)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import gzip
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+
+from tests.foundation.helpers import station_hours
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "beijing-air"
 HOURS = 72
@@ -25,19 +25,7 @@ WORLD_DB = "ecomon_api_test"
 
 def beijing_slice() -> bytes:
     """Header plus the first HOURS rows of the Aotizhongxin and Dongsi stations (the file's real rows)."""
-    counts = {CHAOYANG_SITE: 0, DONGCHENG_SITE: 0}
-    out = io.StringIO()
-    with gzip.open(DATA / "hourly-2013-03_2016-02.csv.gz", "rt", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(next(reader))
-        for row in reader:
-            if row[-1] in counts and counts[row[-1]] < HOURS:
-                counts[row[-1]] += 1
-                writer.writerow(row)
-            if all(c == HOURS for c in counts.values()):
-                break
-    return out.getvalue().encode()
+    return station_hours((CHAOYANG_SITE, DONGCHENG_SITE), HOURS)
 
 
 @dataclass

@@ -8,7 +8,6 @@ the registry). Each test client logs in through the real login API and keeps its
 from __future__ import annotations
 
 import asyncio
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,8 +15,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import _fresh_database
-from tests.web.web_portal_data import DATA, last_days_csv
+from tests.web.web_portal_data import last_days_database
 
 PASSWORD = "console-test-password-1"
 CHAOYANG = "110105"
@@ -47,23 +45,7 @@ async def _create_users(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def console_url(platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> str:
-    from ecomon.ingest.files.importer import import_bytes
-    from ecomon.ingest.files.mapping import load_mapping
-    from ecomon.registry import catalogue, store
-    from ecomon.store.db import connect, migrate
-
-    url = _fresh_database(platform_env["database_url"], "ecomon_console_test")
-    migrate(url)
-    with connect(url) as conn:
-        store.load_regions(conn, catalogue.regions())
-        store.load_parameters(conn, catalogue.parameters())
-        with (DATA / "registry-sites.csv").open(encoding="utf-8") as fh:
-            store.upsert_sites(conn, csv.DictReader(fh), "test")
-        summary = import_bytes(conn, last_days_csv(), "last-days.csv", load_mapping(DATA / "mapping.toml"),
-                               user="test", archive_root=tmp_path_factory.mktemp("archive"),
-                               local_tz="Asia/Shanghai")
-        assert summary.status == "done", summary
-        conn.commit()
+    url = last_days_database(platform_env["database_url"], "ecomon_console_test", tmp_path_factory.mktemp("archive"))
     asyncio.run(_create_users(url))
     return url
 

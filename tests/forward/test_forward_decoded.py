@@ -40,6 +40,18 @@ def _record(frame: bytes, device_id: int, mn: str, *, site_id: int | None = None
                        header)
 
 
+def _forward_all(db: psycopg.Connection, forward_url: str, port: int, target_id: int) -> UpperPlatform:
+    """Run the forwarder against an upper platform on `port` until the target's backlog is empty."""
+    async def scenario() -> UpperPlatform:
+        upper = UpperPlatform(port)
+        await upper.start()
+        await _run_until(forward_url, lambda: backlog(db)[target_id][0] == 0)
+        await upper.stop()
+        return upper
+
+    return asyncio.run(scenario())
+
+
 def _store(conn: psycopg.Connection, key: str, records: list[FrameRecord]) -> None:
     conn.autocommit = False
     try:
@@ -71,14 +83,7 @@ def test_decrypted_and_reassembled_packets_are_forwarded_from_the_decoded_cp(db:
     _store(db, "batch-decoded", records)
     assert backlog(db)[target_id] == (2, 0, 0)
 
-    async def scenario() -> UpperPlatform:
-        upper = UpperPlatform(port)
-        await upper.start()
-        await _run_until(forward_url, lambda: backlog(db)[target_id][0] == 0)
-        await upper.stop()
-        return upper
-
-    upper = asyncio.run(scenario())
+    upper = _forward_all(db, forward_url, port, target_id)
     assert upper.errors == []  # strictly conforming (the platform decodes strictly)
     got_sm4, got_split = upper.received
     assert (got_sm4.mn, got_sm4.qn, dict(got_sm4.cp)) == (mn_sm4, secret.qn, dict(secret.cp))
@@ -108,14 +113,7 @@ def test_outlet_devices_are_forwarded_to_targets_that_receive_the_outlet(db: psy
     _store(db, "batch-outlet", [_record(f, device_id, mn, outlet_id=outlet_id) for f in frames])
     assert backlog(db)[target_id] == (3, 0, 0)
 
-    async def scenario() -> UpperPlatform:
-        upper = UpperPlatform(port)
-        await upper.start()
-        await _run_until(forward_url, lambda: backlog(db)[target_id][0] == 0)
-        await upper.stop()
-        return upper
-
-    upper = asyncio.run(scenario())
+    upper = _forward_all(db, forward_url, port, target_id)
     assert [p.cp["DataTime"] for p in upper.received] == [_cp(m)["DataTime"] for m in range(3)]
     assert {(p.mn, p.st) for p in upper.received} == {(mn, "31")}
 

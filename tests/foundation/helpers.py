@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
+from collections.abc import Iterable
 from pathlib import Path
 
 import psycopg
@@ -31,6 +33,23 @@ def beijing_lines(n: int) -> list[str]:
     """Header plus the first n data lines of the real hourly file."""
     with gzip.open(HOURLY, "rt", encoding="utf-8") as fh:
         return [next(fh) for _ in range(n + 1)]
+
+
+def station_hours(stations: Iterable[str], hours: int) -> bytes:
+    """Header plus the first `hours` rows of each station (the file's real rows, in file order)."""
+    counts = dict.fromkeys(stations, 0)
+    out = io.StringIO()
+    with gzip.open(HOURLY, "rt", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(next(reader))
+        for row in reader:
+            if row[-1] in counts and counts[row[-1]] < hours:
+                counts[row[-1]] += 1
+                writer.writerow(row)
+            if all(c == hours for c in counts.values()):
+                break
+    return out.getvalue().encode()
 
 
 def run_import(conn: psycopg.Connection, text: str, tmp: Path, name: str = "slice.csv") -> ImportSummary:

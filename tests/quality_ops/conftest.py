@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import gzip
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import _fresh_database
+from tests.foundation.helpers import station_hours
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "beijing-air"
 STATIONS = ("Dongsi", "Aotizhongxin")
@@ -33,19 +32,7 @@ USERS = {  # username: (role, region)
 
 
 def march_slice() -> bytes:
-    counts = dict.fromkeys(STATIONS, 0)
-    out = io.StringIO()
-    with gzip.open(DATA / "hourly-2013-03_2016-02.csv.gz", "rt", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(next(reader))
-        for row in reader:
-            if row[-1] in counts and counts[row[-1]] < HOURS:
-                counts[row[-1]] += 1
-                writer.writerow(row)
-            if all(c == HOURS for c in counts.values()):
-                break
-    return out.getvalue().encode()
+    return station_hours(STATIONS, HOURS)
 
 
 @dataclass

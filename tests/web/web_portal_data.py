@@ -10,8 +10,9 @@ import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
+
+from tests.conftest import _fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "beijing-air"
@@ -29,18 +30,14 @@ def rows_of(station: str) -> list[dict[str, str]]:
     return [row for row in csv.DictReader(last_days_csv().decode().splitlines()) if row["station"] == station]
 
 
-@pytest.fixture(scope="module")
-def portal_db(platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def last_days_database(base_url: str, name: str, archive: Path) -> str:
+    """A fresh, migrated database `name` on the server of `base_url` with the registry and the last two days."""
     from ecomon.ingest.files.importer import import_bytes
     from ecomon.ingest.files.mapping import load_mapping
     from ecomon.registry import catalogue, store
     from ecomon.store.db import connect, migrate
 
-    base, _, _ = platform_env["database_url"].rpartition("/")
-    with psycopg.connect(platform_env["database_url"], autocommit=True) as admin:
-        admin.execute('DROP DATABASE IF EXISTS "ecomon_web_pages" WITH (FORCE)')
-        admin.execute('CREATE DATABASE "ecomon_web_pages"')
-    url = f"{base}/ecomon_web_pages"
+    url = _fresh_database(base_url, name)
     migrate(url)
     with connect(url) as conn:
         store.load_regions(conn, catalogue.regions())
@@ -48,8 +45,13 @@ def portal_db(platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFac
         with (DATA / "registry-sites.csv").open(encoding="utf-8") as fh:
             store.upsert_sites(conn, csv.DictReader(fh), "test")
         summary = import_bytes(conn, last_days_csv(), "last-days.csv", load_mapping(DATA / "mapping.toml"),
-                               user="test", archive_root=tmp_path_factory.mktemp("archive"),
-                               local_tz="Asia/Shanghai")
+                               user="test", archive_root=archive, local_tz="Asia/Shanghai")
         assert summary.status == "done", summary
         conn.commit()
+    return url
+
+
+@pytest.fixture(scope="module")
+def portal_db(platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = last_days_database(platform_env["database_url"], "ecomon_web_pages", tmp_path_factory.mktemp("archive"))
     yield url
