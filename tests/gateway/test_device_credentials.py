@@ -151,13 +151,14 @@ def test_password_change_succeeds_and_the_old_password_ends_with_the_grace_perio
     actions = query(url, "SELECT actor, action, detail FROM audit_event WHERE target = %s AND action LIKE "
                          "'hj212.device.password.%%' ORDER BY id", mn)
     assert [(a["actor"].split(":")[0], a["action"]) for a in actions] == [
-        ("cli", "hj212.device.password.requested"), ("hj212-gateway", "hj212.device.password.applied")]
+        ("cli", "hj212.device.password.requested"), ("hj212-gateway", "hj212.device.password.sent"),
+        ("hj212-gateway", "hj212.device.password.applied")]
     registry = query(url, "SELECT e.detail FROM audit_event e JOIN device d ON e.target = 'device:' || d.id "
                           "WHERE d.mn = %s AND e.action = 'device.update' ORDER BY e.id DESC LIMIT 1", mn)
     assert registry and "password_hash" not in json.dumps(registry[0]["detail"])
     events = query(url, "SELECT e.detail->>'step' AS step FROM device_event e JOIN device d ON d.id = e.device_id "
                         "WHERE d.mn = %s AND e.kind = 'password_change' ORDER BY e.id", mn)
-    assert [e["step"] for e in events] == ["requested", "applied"]
+    assert [e["step"] for e in events] == ["requested", "sent", "applied"]
     secrets_seen = [new_pw in json.dumps(row, default=str) for row in
                     query(url, "SELECT * FROM audit_event WHERE target = %s", mn) + commands_of(url, mn)]
     assert not any(secrets_seen)
@@ -261,6 +262,8 @@ def test_silent_device_keeps_the_old_password_and_the_new_one_lapses_after_the_g
     assert (command["state"], command["attempts"]) == ("timeout", 3)
     detail = json.loads(services.cli("devices", "--mn", mn).stdout)
     assert [c["state"] for c in detail["password_changes"]] == ["expired"]
+    steps = [e["detail"]["step"] for e in reversed(detail["events"]) if e["kind"] == "password_change"]
+    assert steps == ["requested", "sent", "unconfirmed"]
 
 
 def test_change_for_an_offline_device_waits_queued_and_a_newer_one_supersedes_it(

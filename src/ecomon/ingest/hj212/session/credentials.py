@@ -153,6 +153,14 @@ def password_to_send(conn: psycopg.Connection, command_id: int, master: bytes) -
     return None if row is None else unseal(bytes(row[1]), master, row[0], SEALED_FOR).decode()
 
 
+def record_sent(conn: psycopg.Connection, command_id: int, connection_id: str, by: str) -> None:
+    """The 1072 went out to the device for the first time (re-sends with the same QN are counted on the command)."""
+    row = conn.execute("SELECT id, device_id FROM device_password_change WHERE command_id = %s AND state = 'pending'",
+                       (command_id,)).fetchone()
+    if row is not None:
+        _step(conn, row[1], {"step": "sent", "change": row[0], "command": command_id, "connection": connection_id}, by)
+
+
 def settle(conn: psycopg.Connection, command_id: int, outcome: str, by: str) -> str | None:
     """Apply the final outcome of the 1072 command (`SETTLED`); returns the change's new state, None if the
     change was settled already (e.g. by the device's login with the new password)."""
@@ -186,11 +194,16 @@ def _settle(conn: psycopg.Connection, change_id: int, device_id: int, state: str
         """UPDATE device_password_change SET state = %s, sealed_password = NULL, settled_at = now(), settled_by = %s,
                note = %s, grace_until = CASE WHEN %s IN ('applied', 'unconfirmed') THEN now() + grace END
            WHERE id = %s RETURNING command_id""", (state, by, note, state, change_id)).fetchone()
-    detail = {"step": state, "change": change_id, "command": command_id[0] if command_id else None, "note": note}
+    _step(conn, device_id, {"step": state, "change": change_id, "command": command_id[0] if command_id else None,
+                            "note": note}, by)
+
+
+def _step(conn: psycopg.Connection, device_id: int, detail: dict[str, object], by: str) -> None:
+    """One step of a change: a device event (device detail) and an audit event (the chained trail)."""
     conn.execute("INSERT INTO device_event (device_id, kind, detail) VALUES (%s, 'password_change', %s)",
                  (device_id, json.dumps(detail)))
     conn.execute("INSERT INTO audit_event (actor, action, target, detail) SELECT %s, %s, mn, %s FROM device "
-                 "WHERE id = %s", (by, f"hj212.device.password.{state}", json.dumps(detail), device_id))
+                 "WHERE id = %s", (by, f"hj212.device.password.{detail['step']}", json.dumps(detail), device_id))
 
 
 def end_changes(conn: psycopg.Connection, device_id: int, by: str, note: str) -> int:

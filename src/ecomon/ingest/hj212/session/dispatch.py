@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from ecomon.ingest.hj212.codec import Packet, Version, encode
 from ecomon.ingest.hj212.codec.flows import new_qn
 from ecomon.ingest.hj212.session.config import SessionConfig
-from ecomon.ingest.hj212.session.credentials import password_to_send, settle
+from ecomon.ingest.hj212.session.credentials import password_to_send, record_sent, settle
 from ecomon.ingest.hj212.session.keys import DeviceKeyError
 from ecomon.ingest.hj212.session.requests import Resolution, reply_qn, request_packet, resolve
 from ecomon.ingest.hj212.session.store import GATEWAY_BY, OpenCommand, SessionStore
@@ -132,6 +132,8 @@ class CommandDispatcher:
         if not await self.db(SessionStore.claim_send, command.id, attempts, qn, link.connection_id, cp):
             self._inflight.pop(link.device_id, None)  # another gateway sent it meanwhile
             return
+        if new_pw is not None and attempts == 0:
+            await self.db(_record_sent, command.id, link.connection_id)
         now = time.monotonic()
         self._inflight[link.device_id] = _InFlight(command, link, qn, now, now, attempts + 1, new_pw=new_pw)
         link.write(frame)
@@ -206,6 +208,10 @@ def _password_to_send(store: SessionStore, command_id: int, master: bytes) -> st
         log.warning("the new password of command %d does not unseal with this gateway's installation key",
                     command_id)
         return None
+
+
+def _record_sent(store: SessionStore, command_id: int, connection_id: str) -> None:
+    record_sent(store.conn, command_id, connection_id, GATEWAY_BY)
 
 
 def _settle(store: SessionStore, command_id: int, state: str) -> str | None:
