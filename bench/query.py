@@ -10,8 +10,9 @@ the whole year 2025, so both queries return the same rows at every size and only
   page    the same query as the API pages it (total count and the first 100 rows)
   series  the API's one-site series query for 2025: 8,760 hourly rows
 
-Each query runs warm `--repeat` times (fetching every row); the median and 95th percentile are printed, and the
-ratio of each size's median to the smallest size's (flat = about 1.0). Targets: latest <= 20 ms, series <= 50 ms.
+Each query runs warm `--repeat` times (fetching every row, in the binary format the API uses); the median and
+95th percentile are printed, and the ratio of each size's median to the smallest size's (flat = about 1.0).
+Targets: latest <= 20 ms, series <= 50 ms.
 
 Run: .venv/bin/python bench/query.py [--sizes 1M,10M,100M] [--repeat 30]   (10M: a few minutes; 100M: long)
 """
@@ -112,7 +113,7 @@ def timed(conn: psycopg.Connection, query: str, args: tuple, repeat: int, expect
     times = []
     for i in range(repeat + 3):
         started = time.perf_counter()
-        rows = conn.execute(query, args).fetchall()
+        rows = conn.cursor(binary=True).execute(query, args).fetchall()  # as the API fetches (api/common.fetch_all)
         if i >= 3:  # the first runs warm the cache and the plan
             times.append((time.perf_counter() - started) * 1000)
         assert len(rows) == expect, (len(rows), expect)

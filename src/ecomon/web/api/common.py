@@ -19,7 +19,9 @@ REVIEW_STATES = {0: "preliminary", 1: "reviewed", 2: "audited", 3: "released"}
 
 
 async def fetch_all(conn: AsyncConnection, sql: str, args: Sequence[object]) -> list[dict]:
-    cur = conn.cursor(row_factory=dict_row)
+    """Rows as dicts, in PostgreSQL's binary format: the server does not print times and numbers as text nor the
+    client parse them back (10-15 % off a page of 6,000 latest values, bench/query.py)."""
+    cur = conn.cursor(row_factory=dict_row, binary=True)
     await cur.execute(sql, args)  # type: ignore[arg-type]
     return await cur.fetchall()
 
