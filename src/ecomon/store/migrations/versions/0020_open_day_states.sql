@@ -1,0 +1,1 @@
+-- Provisional states of days still being written (reserved for the audit work).
