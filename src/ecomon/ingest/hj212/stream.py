@@ -2,7 +2,7 @@
 
 A message carries many frames (from many connections) received within a few milliseconds: one publish-ack per
 frame caps a process near 8k/s (ARCHITECTURE, measured NATS limits), so the gateway batches and ACKs every device
-in the batch once the stream has stored it. Message body: JSON lines, one `FrameRecord` per line.
+in the batch once the stream has stored it. Message body: `encode_batch`; header FRAMES_HEADER: the frame count.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 DEFAULT_STREAM = "HJ212"
 DEDUP_WINDOW_S = 120.0
@@ -47,15 +49,23 @@ def subject(stream: str) -> str:
 
 
 _FIELDS = tuple(f.name for f in fields(FrameRecord))
+_HEADER = list(_FIELDS)
+FRAMES_HEADER = "Ecomon-Frames"  # NATS header: frames in the message, so the writer sizes batches unread
 
 
 def encode_batch(records: list[FrameRecord]) -> bytes:
-    """One JSON object per line; read by field name, not `asdict` (a deep copy: about 3x the cost per frame)."""
-    return "\n".join(json.dumps({name: getattr(r, name) for name in _FIELDS}, ensure_ascii=False)
-                     for r in records).encode("utf-8")
+    """One JSON array: the field names, then one array of values per record (positional: a third of the cost of
+    an object per record at both ends; the names make a message from another version readable by name)."""
+    return _ENCODE([_HEADER, *([getattr(r, name) for name in _FIELDS] for r in records)]).encode("utf-8")
 
 
 def decode_batch(payload: bytes) -> list[FrameRecord]:
+    """Records of a message; also the JSON-lines form (one object per line) that gateways wrote before."""
+    if payload[:1] == b"[":
+        names, *rows = json.loads(payload)
+        if names == _HEADER:
+            return [FrameRecord(*row) for row in rows]
+        return [FrameRecord(**dict(zip(names, row, strict=True))) for row in rows]
     # "\n" only: str.splitlines() also splits at U+0085 and U+2028, which latin-1 frames and CP text may hold
     return [FrameRecord(**json.loads(line)) for line in payload.decode("utf-8").split("\n") if line]
 

@@ -24,7 +24,14 @@ from ecomon.ingest.hj212.codec import Hj212Error, Packet, Version, decode
 from ecomon.ingest.hj212.forward.queue import Stored
 from ecomon.ingest.hj212.forward.queue import enqueue as enqueue_forwarding
 from ecomon.ingest.hj212.gateway.rows import DATA_COMMANDS, packet_rows, to_frame
-from ecomon.ingest.hj212.stream import DEFAULT_STREAM, FrameRecord, decode_batch, ensure_stream, subject
+from ecomon.ingest.hj212.stream import (
+    DEFAULT_STREAM,
+    FRAMES_HEADER,
+    FrameRecord,
+    decode_batch,
+    ensure_stream,
+    subject,
+)
 from ecomon.store.observations import merge, series_ids
 
 log = logging.getLogger("ecomon.hj212.writer")
@@ -208,6 +215,11 @@ async def _commit(conn: psycopg.Connection, database_url: str, msgs: list[Msg], 
     return conn
 
 
+def _frames(msg: Msg) -> int:
+    count = (msg.headers or {}).get(FRAMES_HEADER)
+    return int(count) if count else msg.data.count(b"\n") + 1  # older gateways: JSON lines, one frame each
+
+
 async def gather(sub: JetStreamContext.PullSubscription, *, fetch: int, frames: int, linger_s: float
                  ) -> list[Msg]:
     """Messages for one transaction: fetched until they hold `frames` frames or `linger_s` has passed since the
@@ -230,7 +242,7 @@ async def gather(sub: JetStreamContext.PullSubscription, *, fetch: int, frames: 
                 break
             continue
         msgs += got
-        held += sum(m.data.count(b"\n") + 1 for m in got)  # a message is JSON lines, one frame each
+        held += sum(_frames(m) for m in got)
         deadline = deadline or loop.time() + linger_s
     return msgs
 

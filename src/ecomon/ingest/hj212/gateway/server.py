@@ -39,7 +39,14 @@ from ecomon.ingest.hj212.session.reassembly import Reassembler
 from ecomon.ingest.hj212.session.requests import Resolution
 from ecomon.ingest.hj212.session.rotation import RotationSchedule
 from ecomon.ingest.hj212.session.store import GATEWAY_BY, OpenCommand, SessionDb, SessionStore
-from ecomon.ingest.hj212.stream import DEFAULT_STREAM, FrameRecord, encode_batch, ensure_stream, subject
+from ecomon.ingest.hj212.stream import (
+    DEFAULT_STREAM,
+    FRAMES_HEADER,
+    FrameRecord,
+    encode_batch,
+    ensure_stream,
+    subject,
+)
 
 log = logging.getLogger("ecomon.hj212.gateway")
 
@@ -105,7 +112,8 @@ class Batcher:
     async def _publish(self, batch: list[tuple[FrameRecord, asyncio.Future[None]]], key: str) -> None:
         try:
             payload = encode_batch([record for record, _ in batch])
-            await self._js.publish(self._subject, payload, headers={"Nats-Msg-Id": key}, timeout=5.0)
+            await self._js.publish(self._subject, payload, headers={"Nats-Msg-Id": key, FRAMES_HEADER: str(len(batch))},
+                                   timeout=5.0)
         except Exception as exc:  # noqa: BLE001 (any failure means: not durable, do not ACK)
             log.warning("publish of %d frames failed: %s", len(batch), exc)
             for _, future in batch:
