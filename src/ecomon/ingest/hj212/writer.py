@@ -93,13 +93,13 @@ def store_batches(conn: psycopg.Connection, batches: Sequence[tuple[str, bytes]]
 def _store(conn: psycopg.Connection, batches: Sequence[tuple[str, bytes]], local_tz: str, series: SeriesCache
            ) -> int:
     with conn.transaction(), conn.cursor() as cur:
-        fresh = []
-        for key, payload in batches:
-            records = decode_batch(payload)
-            cur.execute("INSERT INTO gateway_batch (batch_key, frames) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                        (key, len(records)))
-            if cur.rowcount:
-                fresh.extend(records)
+        decoded = {key: decode_batch(payload) for key, payload in batches}
+        cur.execute(  # one statement for all messages: the keys not stored before are the fresh ones
+            """INSERT INTO gateway_batch (batch_key, frames) SELECT * FROM unnest(%s::text[], %s::integer[])
+               ORDER BY 1 ON CONFLICT DO NOTHING RETURNING batch_key""",
+            (list(decoded), [len(records) for records in decoded.values()]))
+        new_keys = {row[0] for row in cur.fetchall()}
+        fresh = [r for key, records in decoded.items() if key in new_keys for r in records]
         if not fresh:
             return 0
         cur.execute("SELECT nextval('raw_frame_id_seq') FROM generate_series(1, %s)", (len(fresh),))
