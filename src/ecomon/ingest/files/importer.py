@@ -273,11 +273,13 @@ def _unknown_stations(frame: pl.DataFrame, mapping: Mapping, known: dict[str, in
 
 def _with_series(conn: psycopg.Connection, values: pl.DataFrame, sites: dict[str, int],
                  interval: str) -> pl.DataFrame:
+    """Values with their series_id (missing series created): one join with the file's few (site, parameter)
+    pairs rather than two over every value."""
     site_map = pl.DataFrame({"site": list(sites), "site_id": list(sites.values())},
                             schema={"site": pl.Utf8, "site_id": pl.Int64})
-    values = values.join(site_map, on="site")
-    ids = observations.series_ids(conn, values.select("site_id", "parameter"), interval)
-    return values.join(ids, on=["site_id", "parameter"]).with_columns(pl.col("t"))
+    pairs = values.select("site", "parameter").unique().join(site_map, on="site")
+    ids = observations.series_ids(conn, pairs.select("site_id", "parameter"), interval)
+    return values.join(pairs.join(ids, on=["site_id", "parameter"]), on=["site", "parameter"])
 
 
 def _store_rejects(conn: psycopg.Connection, ingest_id: int, rejects: pl.DataFrame) -> None:
