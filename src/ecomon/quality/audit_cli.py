@@ -41,8 +41,10 @@ def _report_data(report: audit_data.DataReport) -> None:
         typer.echo(f"observations intact: {report.rows:,} rows and {report.superseded:,} superseded versions in "
                    f"{report.days:,} series-days match the day states of {report.records:,} chained records "
                    f"({report.seconds:.1f} s, {rate:,.0f} rows/s)"
-                   + (f"; {report.open:,} series-days still open (sealed once the UTC day has closed)"
-                      if report.open else ""))
+                   + (f"; {report.open_checked:,} open series-days ({report.open_rows:,} rows) match their state "
+                      "of the QC worker's last pass" if report.open_checked else "")
+                   + (f"; {report.open:,} series-days still open (written since the last pass; checked by the "
+                      "next)" if report.open else ""))
         return
     typer.echo(f"OBSERVATIONS TAMPERED ({first.kind}): {first.message}", err=True)
     others = [p for p in report.problems if p is not first]
@@ -91,6 +93,7 @@ def verify_command(
                    + (" with the given public key" if trusted else ""))
         if not data:
             return
+        conn.rollback()                    # read only so far: the data check takes a snapshot of its own
         try:
             data_report = audit_data.verify_data(conn, first, last, site)
         except ValueError as exc:

@@ -14,6 +14,13 @@ stored now:
 2. the stored rows of every day in the range are hashed here, in Python, from their raw binary values (no
    database function trusted), and compared with the newest state of that day.
 
+Days still being written (queued in `observation_day_pending`, sealed once closed, migration 0015) are checked
+up to the cut of their provisional state (migration 0020): each pass of the QC worker records, for every open day
+with rows since, the count and digest of its rows below a cut just after its newest row, and chains the whole set
+of such states. Verify recomputes the set's commitment, then hashes the stored rows below each cut — unless a
+statement chained after the pass may have changed the series' rows below it (a late append, a QC flag): such a
+day stays "open" until the next pass, so legitimate late data are never reported as tampering.
+
 Days stored before migration 0014 are covered from its baseline record on.
 """
 
@@ -33,7 +40,10 @@ from psycopg import sql
 from ecomon.store.observations import DIGEST_COLUMNS
 
 _DAY0 = date(2000, 1, 1)                # PostgreSQL's epoch: timestamptz octets count µs from it
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _DAY_US = 86_400_000_000
+_US = timedelta(microseconds=1)
+OPEN_SEAL = "observation.seal.open"     # the QC worker's pass over open days (migration 0020)
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,22 @@ class State:
     seq: int
     n: int
     digest: bytes
+
+
+@dataclass(frozen=True)
+class OpenState:
+    """The provisional state of an open day: n rows with t < t_cut and their digest (migration 0020)."""
+
+    series_id: int
+    day: date
+    seq: int
+    t_cut: datetime
+    n: int
+    digest: bytes
+
+    @property
+    def cut_us(self) -> int:
+        return (self.t_cut - _EPOCH) // _US
 
 
 @dataclass(frozen=True)
@@ -62,7 +88,9 @@ class DataReport:
     days: int = 0
     rows: int = 0
     superseded: int = 0           # versions in observation_history hashed with their days
-    open: int = 0                 # series-days still being written: checked once sealed (migration 0015)
+    open: int = 0                 # series-days still being written and not checkable now (migration 0015)
+    open_checked: int = 0         # open series-days checked below the cut of their provisional state (0020)
+    open_rows: int = 0            # rows below those cuts
     seconds: float = 0.0
     problems: list[DataProblem] = field(default_factory=list)
 
@@ -82,6 +110,15 @@ def state_commitment(states: list[State]) -> str:
     h = hashlib.sha256()
     for s in sorted(states, key=lambda s: (s.series_id, s.day)):
         h.update(struct.pack(">iii", s.series_id, (s.day - _DAY0).days, s.n) + s.digest)
+    return h.hexdigest()
+
+
+def open_commitment(states: list[OpenState]) -> str:
+    """The pass record's "open_sha256" over the set of open-day states (migration 0020
+    `observation_open_entry`), hex."""
+    h = hashlib.sha256()
+    for s in sorted(states, key=lambda s: (s.series_id, s.day)):
+        h.update(struct.pack(">iiqi", s.series_id, (s.day - _DAY0).days, s.cut_us, s.n) + s.digest)
     return h.hexdigest()
 
 
@@ -120,8 +157,91 @@ def _open_days(conn: psycopg.Connection, lo: datetime, hi: datetime) -> set[tupl
 
 
 def seal(conn: psycopg.Connection, actor: str, limit: int = 20_000) -> int:
-    """Seal up to `limit` closed pending days (the QC worker does this on every pass); returns how many."""
+    """The QC worker's audit step of every pass: provisional states of the open days with rows since the last
+    pass (and a check of the days about to be sealed against theirs), then seal up to `limit` closed pending days;
+    returns how many were sealed."""
+    conn.execute("SELECT seal_open_days(%s, %s)", (actor, limit))
     return conn.execute("SELECT seal_observation_days(%s, %s)", (actor, limit)).fetchone()[0]
+
+
+def _who(conn: psycopg.Connection, seq: int) -> str:
+    row = conn.execute("SELECT actor || ' at ' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' "
+                       "FROM audit_event WHERE seq = %s", (seq,)).fetchone()
+    return row[0] if row else "?"
+
+
+def _open_states(conn: psycopg.Connection, report: DataReport) -> tuple[int, list[OpenState]]:
+    """The newest pass record's seq (0 if none) and the current open-day states, checked against its commitment
+    (a state table edited to match tampered rows → state problem; its states are then not used)."""
+    head = conn.execute(f"SELECT seq, detail FROM audit_event WHERE action = '{OPEN_SEAL}' "
+                        "ORDER BY seq DESC LIMIT 1").fetchone()
+    states = [OpenState(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in conn.execute(
+        "SELECT series_id, day, seq, t_cut, n, digest FROM observation_open_state")]
+    seq, detail = head if head else (0, {"open_days": 0, "open_sha256": open_commitment([])})
+    if (len(states), open_commitment(states)) != (detail["open_days"], detail["open_sha256"]) \
+            or any(s.seq != seq for s in states):
+        report.problems.append(DataProblem(
+            "state", seq or None, None, None,
+            f"the provisional states of open days no longer match pass record seq {seq} ({_who(conn, seq)}): "
+            f"{len(states)} stored, {detail['open_days']} chained (the open-state table was edited)"))
+        return seq, []
+    return seq, states
+
+
+def _touched_since(conn: psycopg.Connection, after: int, states: list[OpenState]) -> set[tuple[int, date]]:
+    """Open days whose rows below the cut a statement chained after record `after` may have changed: one with
+    day states of its own that has a state for the day, or a loader record without (an append) whose time span
+    meets [day start, cut) — the rule the pass itself recomputes by (migration 0020)."""
+    later = conn.execute(
+        """SELECT seq, detail ? 'days_sha256', coalesce((detail->>'t_min')::timestamptz, '-infinity'),
+                  coalesce((detail->>'t_max')::timestamptz, 'infinity')
+           FROM audit_event WHERE seq > %s AND action LIKE 'observation.%%' AND action NOT LIKE 'observation.seal%%'
+             AND action <> 'observation.baseline'""", (after,)).fetchall()
+    if not later:
+        return set()
+    own = {(r[0], r[1], r[2]) for r in conn.execute(
+        "SELECT series_id, day, seq FROM observation_day_state WHERE seq = ANY(%s)",
+        ([r[0] for r in later if r[1]],))}
+    touched = set()
+    for s in states:
+        start = datetime.combine(s.day, time(), UTC)
+        for seq, has_states, t_min, t_max in later:
+            if t_min < s.t_cut and t_max >= start and (not has_states or (s.series_id, s.day, seq) in own):
+                touched.add((s.series_id, s.day))
+                break
+    return touched
+
+
+def _chained_open_problems(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None,
+                           names: dict[int, str]) -> list[DataProblem]:
+    """Problems a pass found and chained: a state table edited between passes, days changed below their cut
+    before they were sealed."""
+    out = []
+    for seq, detail, who in conn.execute(
+            f"""SELECT seq, detail, actor || ' at ' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+                       || ' UTC'
+                FROM audit_event WHERE action = '{OPEN_SEAL}' AND (detail ? 'forged' OR detail ? 'mismatched')
+                ORDER BY seq"""):
+        if "forged" in detail:
+            out.append(DataProblem(
+                "state", seq, None, None,
+                f"pass record seq {seq} ({who}) found the provisional states of open days edited (they no longer "
+                f"matched record seq {detail['forged'].get('previous')}) and rebuilt them from the rows as stored"))
+        for series_id, day_text, n_sealed, n_now in detail.get("mismatches", []):
+            day = date.fromisoformat(day_text)
+            if not lo.date() <= day < hi.date() or (series is not None and series_id not in series):
+                continue
+            kind = "edited" if n_now == n_sealed else ("deleted" if n_now < n_sealed else "inserted")
+            out.append(DataProblem(
+                kind, seq, series_id, day,
+                f"{names.get(series_id, f'series {series_id}')} on {day} (UTC): before the day was sealed, pass "
+                f"record seq {seq} ({who}) found its rows below the last provisional cut changed — {n_now} row(s) "
+                f"stored, {n_sealed} at the previous pass"))
+        if detail.get("mismatched", 0) > len(detail.get("mismatches", [])):
+            out.append(DataProblem(
+                "edited", seq, None, None, f"pass record seq {seq} ({who}): {detail['mismatched']} day(s) changed "
+                                           "below their provisional cut before sealing (first 100 listed)"))
+    return out
 
 
 def _series_names(conn: psycopg.Connection) -> dict[int, str]:
@@ -144,48 +264,58 @@ def _copy(table: str, columns: tuple[str, ...], order: str, lo: datetime, hi: da
 
 
 def _history(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None
-             ) -> tuple[dict[tuple[bytes, int], bytes], int]:
-    """The superseded versions per (series octets, day number), concatenated in (t, version, superseded_at) order:
-    obs-v2 form ‖ int8 superseded_at ‖ int2 octet length + UTF-8 superseded_by (migration 0014)."""
-    out: dict[tuple[bytes, int], list[bytes]] = defaultdict(list)
+             ) -> tuple[dict[tuple[bytes, int], list[tuple[int, bytes]]], int]:
+    """The superseded versions per (series octets, day number) as (t µs, bytes) in (t, version, superseded_at)
+    order: obs-v2 form ‖ int8 superseded_at ‖ int2 octet length + UTF-8 superseded_by (migration 0014)."""
+    out: dict[tuple[bytes, int], list[tuple[int, bytes]]] = defaultdict(list)
     query = _copy("observation_history", HISTORY_COLUMNS, "series_id, t, version, superseded_at", lo, hi, series)
     with conn.cursor() as cur, cur.copy(query) as copy:
         for series_id, t, row, rest in _binary_rows(copy):
             at = bytes(rest[4:12])
             by_len = int.from_bytes(rest[12:16], "big")
-            out[(series_id, int.from_bytes(t, "big", signed=True) // _DAY_US)].append(
-                row + at + by_len.to_bytes(2, "big") + bytes(rest[16:16 + by_len]))
-    return {key: b"".join(parts) for key, parts in out.items()}, sum(len(parts) for parts in out.values())
+            t_us = int.from_bytes(t, "big", signed=True)
+            out[(series_id, t_us // _DAY_US)].append(
+                (t_us, row + at + by_len.to_bytes(2, "big") + bytes(rest[16:16 + by_len])))
+    return out, sum(len(parts) for parts in out.values())
 
 
 def _stored_days(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None,
-                 history: dict[tuple[bytes, int], bytes]) -> Iterator[tuple[int, date, int, str]]:
+                 history: dict[tuple[bytes, int], list[tuple[int, bytes]]], cuts: dict[tuple[bytes, int], int]
+                 ) -> Iterator[tuple[int, date, int, str]]:
     """(series_id, UTC day, rows, state digest hex) of every stored day in the range, hashed here.
 
     The rows arrive as binary COPY, whose fields are already the big-endian forms obs-v2 hashes (int4 series,
     int8 µs since 2000, float8, text octets, int2 flags), so each row's bytes are cut from the stream without
     building Python values — the same bytes as `store.observations.batch_digest` (tests compare both). The day's
-    superseded versions (`_history`) follow its rows.
+    superseded versions (`_history`) follow its rows. A day in `cuts` (open, with a provisional state) is hashed
+    only below its cut (µs since 2000), rows and superseded versions alike.
     """
     key: tuple[bytes, int] | None = None
+    cut: int | None = None
     n, digest = 0, hashlib.sha256()
     query = _copy("observation", DIGEST_COLUMNS, "series_id, t", lo, hi, series)
     with conn.cursor() as cur, cur.copy(query) as copy:
         for series_id, t, row, _ in _binary_rows(copy):
-            row_key = (series_id, int.from_bytes(t, "big", signed=True) // _DAY_US)
+            t_us = int.from_bytes(t, "big", signed=True)
+            row_key = (series_id, t_us // _DAY_US)
             if row_key != key:
                 if key is not None:
-                    yield _day(key, n, digest, history)
+                    yield _day(key, n, digest, history, cut)
                 key, n, digest = row_key, 0, hashlib.sha256()
+                cut = cuts.get(key)
+            if cut is not None and t_us >= cut:
+                continue
             n += 1
             digest.update(row)
     if key is not None:
-        yield _day(key, n, digest, history)
+        yield _day(key, n, digest, history, cut)
 
 
-def _day(key: tuple[bytes, int], n: int, digest: hashlib._Hash, history: dict[tuple[bytes, int], bytes]
-         ) -> tuple[int, date, int, str]:
-    digest.update(history.get(key, b""))
+def _day(key: tuple[bytes, int], n: int, digest: hashlib._Hash,
+         history: dict[tuple[bytes, int], list[tuple[int, bytes]]], cut: int | None) -> tuple[int, date, int, str]:
+    for t_us, b in history.get(key, ()):
+        if cut is None or t_us < cut:
+            digest.update(b)
     return int.from_bytes(key[0], "big", signed=True), _DAY0 + timedelta(days=key[1]), n, digest.hexdigest()
 
 
@@ -220,7 +350,21 @@ def _binary_rows(copy: psycopg.Copy) -> Iterator[tuple[bytes, bytes, bytes, memo
 def verify_data(conn: psycopg.Connection, since: date | None = None, until: date | None = None,
                 site: str | None = None) -> DataReport:
     """Check the stored observations of UTC days since..until (inclusive; all when None), optionally of one site
-    code, against the day states their chained records commit to; every problem found, `first` the earliest."""
+    code, against the day states their chained records commit to; every problem found, `first` the earliest.
+
+    Reads in one REPEATABLE READ snapshot when the connection is idle (states, records and rows of the same
+    moment while writers and the QC worker go on), ended here."""
+    own = not conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    if own:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    try:
+        return _verify(conn, since, until, site)
+    finally:
+        if own:
+            conn.rollback()
+
+
+def _verify(conn: psycopg.Connection, since: date | None, until: date | None, site: str | None) -> DataReport:
     started = perf_counter()
     lo, hi = _bounds(since, until)
     series = None
@@ -258,15 +402,29 @@ def verify_data(conn: psycopg.Connection, since: date | None = None, until: date
     open_days = _open_days(conn, lo, hi)
     for key in open_days:
         newest.pop(key, None)
+    report.problems += _chained_open_problems(conn, lo, hi, series, names)
+    pass_seq, open_states = _open_states(conn, report)
+    touched = _touched_since(conn, pass_seq, open_states)
+    provisional = {(s.series_id, s.day): s for s in open_states
+                   if (s.series_id, s.day) in open_days and (s.series_id, s.day) not in touched}
+    cuts = {(struct.pack(">i", s.series_id), (s.day - _DAY0).days): s.cut_us for s in provisional.values()}
     history, report.superseded = _history(conn, lo, hi, series)
-    for series_id, day, n, digest in _stored_days(conn, lo, hi, series, history):
+    changed: list[tuple[OpenState, str, int]] = []      # named after the stream (no query during the COPY)
+    for series_id, day, n, digest in _stored_days(conn, lo, hi, series, history, cuts):
+        name = names.get(series_id, f"series {series_id}")
         if (series_id, day) in open_days:
-            report.open += 1
+            state = provisional.pop((series_id, day), None)
+            if state is None:
+                report.open += 1
+            else:
+                report.open_checked += 1
+                report.open_rows += n
+                if (n, digest) != (state.n, state.digest.hex()):
+                    changed.append((state, name, n))
             continue
         report.days += 1
         report.rows += n
         expected = newest.pop((series_id, day), None)
-        name = names.get(series_id, f"series {series_id}")
         if expected is None:
             report.problems.append(DataProblem(
                 "inserted", None, series_id, day, f"{name} on {day} (UTC): {n} stored row(s) that no audited "
@@ -285,5 +443,21 @@ def verify_data(conn: psycopg.Connection, since: date | None = None, until: date
             "deleted", expected.seq, series_id, day,
             f"{names.get(series_id, f'series {series_id}')} on {day} (UTC): all {expected.n} row(s) that record "
             f"seq {expected.seq} ({who[1]} by {who[2]}) left are gone"))
+    for state in provisional.values():          # open days with a state whose stored rows are all gone
+        if series is None or state.series_id in series:
+            report.open_checked += 1
+            if state.n:
+                changed.append((state, names.get(state.series_id, f"series {state.series_id}"), 0))
+    report.problems += [_open_problem(conn, state, name, n) for state, name, n in changed]
     report.seconds = perf_counter() - started
     return report
+
+
+def _open_problem(conn: psycopg.Connection, state: OpenState, name: str, n: int) -> DataProblem:
+    kind = "edited" if n == state.n else ("deleted" if n < state.n else "inserted")
+    return DataProblem(
+        kind, state.seq, state.series_id, state.day,
+        f"{name} on {state.day} (UTC, open day): the rows stored before {state.t_cut.astimezone(UTC):%H:%M:%S} UTC no "
+        f"longer match the provisional state of pass record seq {state.seq} ({OPEN_SEAL} by {_who(conn, state.seq)})"
+        f" — {n} row(s) stored, {state.n} at the pass" + (", values, flags or superseded versions changed"
+                                                            if kind == "edited" else ""))
