@@ -5,12 +5,14 @@ is the load: persistent device connections, 8-factor minute packets (2051, Flag=
 the packet was due. Phases:
 1. sustained: every device sends as fast as its ACKs come back → ACKed packets/s and values/s, and the time until
    the writer has committed the last frame (durable throughput), with 1 gateway process (baseline) and with 2
-   sharing the port (SO_REUSEPORT); ratio 2/1;
+   sharing the port (SO_REUSEPORT); ratio 2/1. For each run, the CPU time (utime + stime) of the load generator,
+   the gateways, the writers, nats-server and the PostgreSQL backends over that window, per ACKed packet, and what
+   the rest of the machine used meanwhile (`--profile DIR`: py-spy stacks of a gateway and a writer too);
 2. latency at a fixed offered rate (default 5,000 packets/s): ACK p50/p99;
 3. connections held: N idle device connections opened at once (fd limit raised), counted open after a pause.
 
 Run: .venv/bin/python bench/gateway.py [--devices 200] [--seconds 15] [--rate 5000 (0: skip)] [--hold 10000]
-    [--writers 1] [--gateways 1 2]  (per-process CPU of each sustained run is printed)
+    [--writers 1] [--gateways 1 2] [--profile DIR]
 (a scratch database `ecomon_bench`; a few minutes; on a shared 2-core machine the load generator competes with
 gateway, writer, NATS and PostgreSQL for the same cores, so figures are a floor).
 """
