@@ -173,11 +173,10 @@ def test_forged_open_state_table_is_caught_and_chained(open_db) -> None:
     qc_pass(url)
     # rows edited and the state rewritten to match them: the pass record's commitment no longer holds
     tamper(url, f"UPDATE observation SET value = 0 WHERE series_id = {ids[0]} AND t = {at(3)}",
-           f"""UPDATE observation_open_state s SET n = p.n, digest = p.digest
-               FROM observation_day_prefix(ARRAY[{ids[0]}], ARRAY['{TODAY}'::date],
-                                           ARRAY[(SELECT t_cut FROM observation_open_state
-                                                  WHERE series_id = {ids[0]})]) p
-               WHERE s.series_id = p.series_id AND s.day = p.day""")
+           """UPDATE observation_open_state s SET blocks = (
+                  SELECT string_agg(entry, ''::bytea ORDER BY block)
+                  FROM observation_open_blocks(ARRAY[s.series_id], ARRAY[s.day], ARRAY[0], ARRAY[s.t_cut],
+                                               ARRAY[s.t_cut]))""")
     report = verify(url)
     assert [p.kind for p in report.problems] == ["state"], report.problems
     assert "open-state table was edited" in report.problems[0].message
@@ -188,6 +187,22 @@ def test_forged_open_state_table_is_caught_and_chained(open_db) -> None:
     # a state deleted to escape the check is caught as well
     tamper(url, f"DELETE FROM observation_open_state WHERE series_id = {ids[1]}")
     assert sum(p.kind == "state" for p in verify(url).problems) == 2
+
+
+def test_rows_changed_between_passes_are_not_laundered_by_the_next(open_db) -> None:
+    url, ids = open_db
+    qc_pass(url)
+    tamper(url, f"UPDATE observation SET value = 0 WHERE series_id = {ids[0]} AND t = {at(75)}",   # cut's hour
+           f"UPDATE observation SET value = 0 WHERE series_id = {ids[1]} AND t = {at(10)}")    # an hour before
+    write(url, minutes(ids, 120, 2))
+    qc_pass(url)                           # re-reads the hour of the previous cut (01:00–02:00) only
+    with psycopg.connect(url) as conn:
+        seq = conn.execute("SELECT max(seq) FROM audit_event WHERE action = 'observation.seal.open'").fetchone()[0]
+    report = verify(url)
+    problems = sorted((p.series_id, p.kind, p.seq) for p in report.problems)
+    assert problems == sorted([(ids[0], "edited", seq), (ids[1], "edited", seq)]), report.problems
+    assert "below the previous pass's cut changed" in next(p for p in report.problems if p.series_id == ids[0]).message
+    assert "first in 00:00–01:00 UTC" in next(p for p in report.problems if p.series_id == ids[1]).message
 
 
 def test_day_changed_before_its_seal_is_caught(open_db) -> None:
@@ -202,7 +217,7 @@ def test_day_changed_before_its_seal_is_caught(open_db) -> None:
     report = verify(url)
     assert report.days == 2 and report.open == 0             # the sealed states match the changed rows …
     assert [(p.kind, p.series_id, p.day, p.seq) for p in report.problems] == [("edited", ids[1], TODAY, seal)]
-    assert "before the day was sealed" in report.problems[0].message   # … but the pass chained the change
+    assert "below the previous pass's cut changed" in report.problems[0].message   # … the pass chained the change
     assert verify_range(url, TODAY + timedelta(days=1)).ok
 
 

@@ -42,6 +42,7 @@ from ecomon.store.observations import DIGEST_COLUMNS
 _DAY0 = date(2000, 1, 1)                # PostgreSQL's epoch: timestamptz octets count µs from it
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000                # provisional states hash open days in UTC hour blocks (migration 0020)
 _US = timedelta(microseconds=1)
 OPEN_SEAL = "observation.seal.open"     # the QC worker's pass over open days (migration 0020)
 
@@ -57,14 +58,15 @@ class State:
 
 @dataclass(frozen=True)
 class OpenState:
-    """The provisional state of an open day: n rows with t < t_cut and their digest (migration 0020)."""
+    """The provisional state of an open day: n rows with t < t_cut, and per UTC hour up to the cut's
+    int4 n | SHA-256 of the hour's rows and superseded versions below the cut (migration 0020)."""
 
     series_id: int
     day: date
     seq: int
     t_cut: datetime
     n: int
-    digest: bytes
+    blocks: bytes
 
     @property
     def cut_us(self) -> int:
@@ -118,7 +120,8 @@ def open_commitment(states: list[OpenState]) -> str:
     `observation_open_entry`), hex."""
     h = hashlib.sha256()
     for s in sorted(states, key=lambda s: (s.series_id, s.day)):
-        h.update(struct.pack(">iiqi", s.series_id, (s.day - _DAY0).days, s.cut_us, s.n) + s.digest)
+        h.update(struct.pack(">iiqi", s.series_id, (s.day - _DAY0).days, s.cut_us, s.n)
+                 + hashlib.sha256(s.blocks).digest())
     return h.hexdigest()
 
 
@@ -176,7 +179,7 @@ def _open_states(conn: psycopg.Connection, report: DataReport) -> tuple[int, lis
     head = conn.execute(f"SELECT seq, detail FROM audit_event WHERE action = '{OPEN_SEAL}' "
                         "ORDER BY seq DESC LIMIT 1").fetchone()
     states = [OpenState(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in conn.execute(
-        "SELECT series_id, day, seq, t_cut, n, digest FROM observation_open_state")]
+        "SELECT series_id, day, seq, t_cut, n, blocks FROM observation_open_state")]
     seq, detail = head if head else (0, {"open_days": 0, "open_sha256": open_commitment([])})
     if (len(states), open_commitment(states)) != (detail["open_days"], detail["open_sha256"]) \
             or any(s.seq != seq for s in states):
@@ -214,8 +217,8 @@ def _touched_since(conn: psycopg.Connection, after: int, states: list[OpenState]
 
 def _chained_open_problems(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None,
                            names: dict[int, str]) -> list[DataProblem]:
-    """Problems a pass found and chained: a state table edited between passes, days changed below their cut
-    before they were sealed."""
+    """Problems a pass found and chained: a state table edited between passes, rows changed below the previous
+    cut before the pass re-read them (the hour of the cut) or sealed their day."""
     out = []
     for seq, detail, who in conn.execute(
             f"""SELECT seq, detail, actor || ' at ' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
@@ -234,13 +237,13 @@ def _chained_open_problems(conn: psycopg.Connection, lo: datetime, hi: datetime,
             kind = "edited" if n_now == n_sealed else ("deleted" if n_now < n_sealed else "inserted")
             out.append(DataProblem(
                 kind, seq, series_id, day,
-                f"{names.get(series_id, f'series {series_id}')} on {day} (UTC): before the day was sealed, pass "
-                f"record seq {seq} ({who}) found its rows below the last provisional cut changed — {n_now} row(s) "
-                f"stored, {n_sealed} at the previous pass"))
+                f"{names.get(series_id, f'series {series_id}')} on {day} (UTC): pass record seq {seq} ({who}) "
+                f"found the rows below the previous pass's cut changed with no chained statement (before it "
+                f"re-read or sealed them) — {n_now} row(s) stored, {n_sealed} at the previous pass"))
         if detail.get("mismatched", 0) > len(detail.get("mismatches", [])):
             out.append(DataProblem(
                 "edited", seq, None, None, f"pass record seq {seq} ({who}): {detail['mismatched']} day(s) changed "
-                                           "below their provisional cut before sealing (first 100 listed)"))
+                                           "below the previous pass's cut (first 100 listed)"))
     return out
 
 
@@ -280,18 +283,20 @@ def _history(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[
 
 
 def _stored_days(conn: psycopg.Connection, lo: datetime, hi: datetime, series: list[int] | None,
-                 history: dict[tuple[bytes, int], list[tuple[int, bytes]]], cuts: dict[tuple[bytes, int], int]
-                 ) -> Iterator[tuple[int, date, int, str]]:
+                 history: dict[tuple[bytes, int], list[tuple[int, bytes]]],
+                 cuts: dict[tuple[bytes, int], int] | None = None) -> Iterator[tuple[int, date, int, str]]:
     """(series_id, UTC day, rows, state digest hex) of every stored day in the range, hashed here.
 
     The rows arrive as binary COPY, whose fields are already the big-endian forms obs-v2 hashes (int4 series,
     int8 µs since 2000, float8, text octets, int2 flags), so each row's bytes are cut from the stream without
     building Python values — the same bytes as `store.observations.batch_digest` (tests compare both). The day's
-    superseded versions (`_history`) follow its rows. A day in `cuts` (open, with a provisional state) is hashed
-    only below its cut (µs since 2000), rows and superseded versions alike.
+    superseded versions (`_history`) follow its rows. A day in `cuts` (open, with a provisional state; cut in µs
+    since 2000) counts only its rows below the cut and yields its hour-block entries instead of a digest (hex).
     """
+    cuts = cuts or {}
     key: tuple[bytes, int] | None = None
     cut: int | None = None
+    blocks: dict[int, list] = {}
     n, digest = 0, hashlib.sha256()
     query = _copy("observation", DIGEST_COLUMNS, "series_id, t", lo, hi, series)
     with conn.cursor() as cur, cur.copy(query) as copy:
@@ -300,23 +305,42 @@ def _stored_days(conn: psycopg.Connection, lo: datetime, hi: datetime, series: l
             row_key = (series_id, t_us // _DAY_US)
             if row_key != key:
                 if key is not None:
-                    yield _day(key, n, digest, history, cut)
+                    yield _day(key, n, digest, history, cut, blocks)
                 key, n, digest = row_key, 0, hashlib.sha256()
-                cut = cuts.get(key)
-            if cut is not None and t_us >= cut:
-                continue
-            n += 1
-            digest.update(row)
+                cut, blocks = cuts.get(key), {}
+            if cut is None:
+                n += 1
+                digest.update(row)
+            elif t_us < cut:
+                n += 1
+                entry = _block(blocks, key, t_us)
+                entry[0] += 1
+                entry[1].update(row)
     if key is not None:
-        yield _day(key, n, digest, history, cut)
+        yield _day(key, n, digest, history, cut, blocks)
+
+
+def _block(blocks: dict[int, list], key: tuple[bytes, int], t_us: int) -> list:
+    """[rows, SHA-256] of the UTC hour of the day `key` that holds t."""
+    return blocks.setdefault((t_us - key[1] * _DAY_US) // _HOUR_US, [0, hashlib.sha256()])
 
 
 def _day(key: tuple[bytes, int], n: int, digest: hashlib._Hash,
-         history: dict[tuple[bytes, int], list[tuple[int, bytes]]], cut: int | None) -> tuple[int, date, int, str]:
-    for t_us, b in history.get(key, ()):
-        if cut is None or t_us < cut:
+         history: dict[tuple[bytes, int], list[tuple[int, bytes]]], cut: int | None, blocks: dict[int, list]
+         ) -> tuple[int, date, int, str]:
+    day = _DAY0 + timedelta(days=key[1])
+    series_id = int.from_bytes(key[0], "big", signed=True)
+    if cut is None:
+        for _, b in history.get(key, ()):
             digest.update(b)
-    return int.from_bytes(key[0], "big", signed=True), _DAY0 + timedelta(days=key[1]), n, digest.hexdigest()
+        return series_id, day, n, digest.hexdigest()
+    for t_us, b in history.get(key, ()):
+        if t_us < cut:
+            _block(blocks, key, t_us)[1].update(b)
+    last = min(23, (cut - 1 - key[1] * _DAY_US) // _HOUR_US)
+    empty = [0, hashlib.sha256()]
+    return series_id, day, n, b"".join(struct.pack(">i", blocks.get(b, empty)[0]) + blocks.get(b, empty)[1].digest()
+                                       for b in range(last + 1)).hex()
 
 
 def _binary_rows(copy: psycopg.Copy) -> Iterator[tuple[bytes, bytes, bytes, memoryview]]:
@@ -409,7 +433,7 @@ def _verify(conn: psycopg.Connection, since: date | None, until: date | None, si
                    if (s.series_id, s.day) in open_days and (s.series_id, s.day) not in touched}
     cuts = {(struct.pack(">i", s.series_id), (s.day - _DAY0).days): s.cut_us for s in provisional.values()}
     history, report.superseded = _history(conn, lo, hi, series)
-    changed: list[tuple[OpenState, str, int]] = []      # named after the stream (no query during the COPY)
+    changed: list[tuple[OpenState, str, int, bytes]] = []      # named after the stream (no query during the COPY)
     for series_id, day, n, digest in _stored_days(conn, lo, hi, series, history, cuts):
         name = names.get(series_id, f"series {series_id}")
         if (series_id, day) in open_days:
@@ -419,8 +443,8 @@ def _verify(conn: psycopg.Connection, since: date | None, until: date | None, si
             else:
                 report.open_checked += 1
                 report.open_rows += n
-                if (n, digest) != (state.n, state.digest.hex()):
-                    changed.append((state, name, n))
+                if (n, digest) != (state.n, state.blocks.hex()):
+                    changed.append((state, name, n, bytes.fromhex(digest)))
             continue
         report.days += 1
         report.rows += n
@@ -447,17 +471,20 @@ def _verify(conn: psycopg.Connection, since: date | None, until: date | None, si
         if series is None or state.series_id in series:
             report.open_checked += 1
             if state.n:
-                changed.append((state, names.get(state.series_id, f"series {state.series_id}"), 0))
-    report.problems += [_open_problem(conn, state, name, n) for state, name, n in changed]
+                changed.append((state, names.get(state.series_id, f"series {state.series_id}"), 0, b""))
+    report.problems += [_open_problem(conn, *args) for args in changed]
     report.seconds = perf_counter() - started
     return report
 
 
-def _open_problem(conn: psycopg.Connection, state: OpenState, name: str, n: int) -> DataProblem:
+def _open_problem(conn: psycopg.Connection, state: OpenState, name: str, n: int, blocks: bytes) -> DataProblem:
+    """A day stored now unlike its provisional state below the cut, named down to the first differing hour."""
     kind = "edited" if n == state.n else ("deleted" if n < state.n else "inserted")
+    hour = next((b for b in range(len(state.blocks) // 36)
+                 if blocks[36 * b:36 * b + 36] != state.blocks[36 * b:36 * b + 36]), 0)
     return DataProblem(
         kind, state.seq, state.series_id, state.day,
         f"{name} on {state.day} (UTC, open day): the rows stored before {state.t_cut.astimezone(UTC):%H:%M:%S} UTC no "
         f"longer match the provisional state of pass record seq {state.seq} ({OPEN_SEAL} by {_who(conn, state.seq)})"
-        f" — {n} row(s) stored, {state.n} at the pass" + (", values, flags or superseded versions changed"
-                                                            if kind == "edited" else ""))
+        f", first in {hour:02d}:00–{hour + 1:02d}:00 UTC — {n} row(s) stored, {state.n} at the pass"
+        + (", values, flags or superseded versions changed" if kind == "edited" else ""))

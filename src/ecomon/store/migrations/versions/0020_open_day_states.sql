@@ -4,14 +4,20 @@
 -- closed; until then verify could not check it, and rows edited behind the application's back that day were
 -- sealed as they stood. Now every pass of the QC worker (`seal_open_days`, called before `seal_observation_days`)
 -- records for each pending day that is still open a state cut at a time: the rows of that day with t < t_cut
--- (t_cut = just after the newest t stored for the series at the pass), their count and
---     digest = SHA-256(those rows in time order ‖ the day's superseded versions with t < t_cut),
--- in the obs-v2 forms of migration 0014. Rows appended later lie above the cut and do not disturb the check.
+-- (t_cut = just after the newest t stored for the series at the pass), in hour blocks (UTC): per block up to the
+-- cut, int4 n | SHA-256(the block's rows with t < t_cut in time order ‖ its superseded versions with t < t_cut),
+-- obs-v2 forms of migration 0014; the state's digest is SHA-256 of those 36-octet entries. Rows appended later
+-- lie above the cut and do not disturb the check.
+--
+-- Blocks keep a pass cheap and make it launder nothing: a pass re-reads only the block holding the previous cut
+-- (and the blocks a chained statement may have changed since), never the hours before; and before it re-hashes
+-- the rows below the previous cut it compares them with the previous state — rows changed behind the
+-- application's back in between are chained as "mismatches" in the pass record, not taken into the new state.
 --
 -- `observation_open_state` holds the current state of every open day (one row per day, replaced when the day got
 -- rows since), and every pass that changed the set appends one chained `observation.seal.open` record whose
 -- detail commits to the complete set: "open_days" and "open_sha256" = SHA-256 over, in (series_id, day) order,
---     int4 series_id | int4 days since 2000-01-01 | int8 t_cut (µs since 2000) | int4 n | 32 octets digest.
+--     int4 series_id | int4 days since 2000-01-01 | int8 t_cut (µs since 2000) | int4 n | SHA-256(blocks).
 -- Committing to the whole set (a few hundred small rows) rather than to the states written by the pass lets a
 -- superseded state be replaced without leaving records whose states can no longer be recomputed. Every row carries
 -- the seq of the newest such record; the table is checked against that record before a pass changes it, and a
@@ -20,7 +26,8 @@
 -- A state is only valid while no later statement that writes observations may have changed the series' rows
 -- below its cut: a record with states of its own (QC flags, review states, revisions through the trigger) that
 -- has a state for the (series, day), or a loader record without (an append, "days_pending") whose time span meets
--- [day start, t_cut). Such a day is recomputed by the next pass; verify reports it as open until then.
+-- [day start, t_cut). The next pass recomputes such a day from the earliest block the statement may have touched;
+-- verify reports it as open until then.
 --
 -- When a pending day closes, the pass compares its rows below the cut with its state before
 -- `seal_observation_days` seals it: a day changed behind the application's back since the last pass is chained as
@@ -31,7 +38,7 @@ CREATE TABLE observation_open_state (
     seq       bigint NOT NULL,            -- the newest observation.seal.open record (commits to all rows)
     t_cut     timestamptz NOT NULL,       -- the state covers the rows of the day with t < t_cut
     n         integer NOT NULL,
-    digest    bytea NOT NULL,
+    blocks    bytea NOT NULL,             -- per UTC hour up to the cut's: int4 n | 32-octet SHA-256
     PRIMARY KEY (series_id, day)
 );
 CREATE TRIGGER observation_open_state_no_truncate BEFORE TRUNCATE ON observation_open_state
@@ -43,36 +50,61 @@ CREATE INDEX audit_event_open_seal_problem ON audit_event (seq)
     WHERE action = 'observation.seal.open' AND (detail ? 'forged' OR detail ? 'mismatched');
 
 CREATE FUNCTION observation_open_entry(p_series_id integer, p_day date, p_cut timestamptz, p_n bigint,
-                                       p_digest bytea) RETURNS bytea LANGUAGE sql STABLE AS $$
+                                       p_blocks bytea) RETURNS bytea LANGUAGE sql STABLE AS $$
     SELECT int4send(p_series_id) || int4send(p_day - date '2000-01-01') || timestamptz_send(p_cut)
-           || int4send(p_n::integer) || p_digest
+           || int4send(p_n::integer) || sha256(p_blocks)
 $$;
 
--- Count and digest of the rows of each (series, day) with t < cut, followed by the superseded versions with
--- t < cut (one primary-key range scan of each table per day). A day without rows below its cut has n = 0.
-CREATE FUNCTION observation_day_prefix(p_series integer[], p_days date[], p_cuts timestamptz[])
-RETURNS TABLE (series_id integer, day date, t_cut timestamptz, n integer, digest bytea) LANGUAGE sql STABLE
+-- The hour block of the day holding t (0..23).
+CREATE FUNCTION observation_open_block(p_day date, p_t timestamptz) RETURNS integer LANGUAGE sql STABLE AS $$
+    SELECT greatest(0, least(23, floor(extract(epoch FROM p_t - p_day::timestamp AT TIME ZONE 'UTC') / 3600)))::integer
+$$;
+
+-- Row count of the first p_upto blocks of a state.
+CREATE FUNCTION observation_open_rows(p_blocks bytea, p_upto integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(sum((get_byte(p_blocks, 36 * b) << 24) | (get_byte(p_blocks, 36 * b + 1) << 16)
+                        | (get_byte(p_blocks, 36 * b + 2) << 8) | get_byte(p_blocks, 36 * b + 3)), 0)::integer
+    FROM generate_series(0, least(p_upto, octet_length(p_blocks) / 36) - 1) b
+$$;
+
+-- Blocks p_from .. the block of the cut of each (series, day): the entry (int4 n | SHA-256) over the rows and
+-- superseded versions with t < p_cuts, and the same below p_old_cuts (what the previous state hashed there).
+-- One primary-key range scan of each table per block.
+CREATE FUNCTION observation_open_blocks(p_series integer[], p_days date[], p_from integer[],
+                                        p_old_cuts timestamptz[], p_cuts timestamptz[])
+RETURNS TABLE (series_id integer, day date, block integer, entry bytea, old_entry bytea) LANGUAGE sql STABLE
 SET work_mem = '256MB' SET max_parallel_workers_per_gather = 0 AS $$
-    SELECT k.series_id, k.day, k.t_cut, coalesce(r.n, 0)::integer,
-           sha256(coalesce(r.b, ''::bytea) || coalesce(h.b, ''::bytea))
-    FROM unnest(p_series, p_days, p_cuts) AS k(series_id, day, t_cut)
+    SELECT k.series_id, k.day, b.b,
+           int4send(coalesce(r.n, 0)::integer) || sha256(coalesce(r.b, ''::bytea) || coalesce(h.b, ''::bytea)),
+           int4send(coalesce(r.n_old, 0)::integer)
+               || sha256(coalesce(r.b_old, ''::bytea) || coalesce(h.b_old, ''::bytea))
+    FROM unnest(p_series, p_days, p_from, p_old_cuts, p_cuts) AS k(series_id, day, first, old_cut, t_cut)
+    CROSS JOIN LATERAL generate_series(k.first, observation_open_block(k.day, k.t_cut - interval '1 microsecond')) b
+    CROSS JOIN LATERAL (SELECT k.day::timestamp AT TIME ZONE 'UTC' + b.b * interval '1 hour' AS lo,
+                               least(k.day::timestamp AT TIME ZONE 'UTC' + (b.b + 1) * interval '1 hour', k.t_cut) AS hi
+                        ) span
     CROSS JOIN LATERAL (
-        SELECT count(*) AS n,
+        SELECT count(*) AS n, count(*) FILTER (WHERE x.t < k.old_cut) AS n_old,
                string_agg(observation_row_bytes(x.series_id, x.t, x.value, x.data_flag, x.qc_flag, x.review_state,
-                                                x.version), ''::bytea ORDER BY x.t) AS b
-        FROM observation x
-        WHERE x.series_id = k.series_id AND x.t >= k.day::timestamp AT TIME ZONE 'UTC' AND x.t < k.t_cut) r
+                                                x.version), ''::bytea ORDER BY x.t) AS b,
+               string_agg(observation_row_bytes(x.series_id, x.t, x.value, x.data_flag, x.qc_flag, x.review_state,
+                                                x.version), ''::bytea ORDER BY x.t) FILTER (WHERE x.t < k.old_cut)
+                   AS b_old
+        FROM observation x WHERE x.series_id = k.series_id AND x.t >= span.lo AND x.t < span.hi) r
     CROSS JOIN LATERAL (
         SELECT string_agg(observation_history_bytes(x.series_id, x.t, x.value, x.data_flag, x.qc_flag,
                                                     x.review_state, x.version, x.superseded_at, x.superseded_by),
-                          ''::bytea ORDER BY x.t, x.version, x.superseded_at) AS b
-        FROM observation_history x
-        WHERE x.series_id = k.series_id AND x.t >= k.day::timestamp AT TIME ZONE 'UTC' AND x.t < k.t_cut) h
+                          ''::bytea ORDER BY x.t, x.version, x.superseded_at) AS b,
+               string_agg(observation_history_bytes(x.series_id, x.t, x.value, x.data_flag, x.qc_flag,
+                                                    x.review_state, x.version, x.superseded_at, x.superseded_by),
+                          ''::bytea ORDER BY x.t, x.version, x.superseded_at) FILTER (WHERE x.t < k.old_cut) AS b_old
+        FROM observation_history x WHERE x.series_id = k.series_id AND x.t >= span.lo AND x.t < span.hi) h
 $$;
 
--- The open states that a statement chained after record p_after may have invalidated (see the header).
+-- The open states that a statement chained after record p_after may have changed below their cut (see the
+-- header), with the earliest time it may have touched.
 CREATE FUNCTION observation_open_touched(p_after bigint)
-RETURNS TABLE (series_id integer, day date) LANGUAGE sql STABLE AS $$
+RETURNS TABLE (series_id integer, day date, t_min timestamptz) LANGUAGE sql STABLE AS $$
     WITH later AS MATERIALIZED (
         SELECT seq, detail ? 'days_sha256' AS has_states,
                coalesce((detail->>'t_min')::timestamptz, '-infinity') AS t_min,
@@ -80,21 +112,22 @@ RETURNS TABLE (series_id integer, day date) LANGUAGE sql STABLE AS $$
         FROM audit_event
         WHERE seq > p_after AND action LIKE 'observation.%' AND action NOT LIKE 'observation.seal%'
           AND action <> 'observation.baseline')
-    SELECT s.series_id, s.day FROM observation_open_state s
-    WHERE EXISTS (SELECT 1 FROM later e
-                  WHERE e.t_min < s.t_cut AND e.t_max >= s.day::timestamp AT TIME ZONE 'UTC'
-                    AND (NOT e.has_states OR EXISTS (SELECT 1 FROM observation_day_state d
-                                                     WHERE d.series_id = s.series_id AND d.day = s.day
-                                                       AND d.seq = e.seq)))
+    SELECT s.series_id, s.day, min(e.t_min) FROM observation_open_state s
+    JOIN later e ON e.t_min < s.t_cut AND e.t_max >= s.day::timestamp AT TIME ZONE 'UTC'
+                AND (NOT e.has_states OR EXISTS (SELECT 1 FROM observation_day_state d
+                                                 WHERE d.series_id = s.series_id AND d.day = s.day AND d.seq = e.seq))
+    GROUP BY 1, 2
 $$;
 
--- One pass: check the set against its record, check and drop the days about to be sealed (the same p_max oldest
--- closed pending days `seal_observation_days` takes), drop days no longer pending, (re)compute the states of open
--- days that are new, got rows since their cut or were touched below it, and chain the set if it changed.
--- Returns the number of states computed. Takes the chain's lock first: no writer commits observations while a
--- pass runs (every audited write takes that lock before it commits), so the cut and the rows read agree.
+-- One pass: check the set against its record; check the days about to be sealed (the same p_max oldest closed
+-- pending days `seal_observation_days` takes) and drop them and the days no longer pending; (re)compute the open
+-- days that are new, got rows since their cut or were touched below it — from the block of the previous cut, or
+-- of the earliest touch, after comparing the rows below the previous cut in that block with the previous state
+-- unless touched; chain the set if it changed. Returns the number of states computed. Takes the chain's lock
+-- first: no writer commits observations while a pass runs (every audited write takes that lock before it
+-- commits), so the cut and the rows read agree.
 CREATE FUNCTION seal_open_days(p_actor text, p_max integer) RETURNS integer LANGUAGE plpgsql
-SET work_mem = '256MB' SET max_parallel_workers_per_gather = 0 AS $$
+SET work_mem = '256MB' SET max_parallel_workers_per_gather = 0 SET client_min_messages = warning AS $$
 DECLARE
     today date := (now() AT TIME ZONE 'UTC')::date;
     head_seq bigint;
@@ -102,8 +135,6 @@ DECLARE
     stored_days integer;
     stored_sha text;
     forged boolean;
-    touched_series integer[];
-    touched_days date[];
     mismatches jsonb;
     mismatched integer;
     dropped integer;
@@ -113,7 +144,7 @@ BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('ecomon.audit_chain'));
     SELECT seq, detail INTO head_seq, head_detail FROM audit_event WHERE action = 'observation.seal.open'
     ORDER BY seq DESC LIMIT 1;
-    SELECT count(*), encode(sha256(coalesce(string_agg(observation_open_entry(series_id, day, t_cut, n, digest),
+    SELECT count(*), encode(sha256(coalesce(string_agg(observation_open_entry(series_id, day, t_cut, n, blocks),
                                                       ''::bytea ORDER BY series_id, day), ''::bytea)), 'hex')
     INTO stored_days, stored_sha FROM observation_open_state;
     forged := CASE WHEN head_seq IS NULL THEN stored_days > 0
@@ -122,63 +153,93 @@ BEGIN
                         OR EXISTS (SELECT 1 FROM observation_open_state WHERE seq <> head_seq) END;
     IF forged THEN
         DELETE FROM observation_open_state;           -- rebuilt from the rows below; the record says why
-    ELSIF head_seq IS NOT NULL THEN
-        SELECT array_agg(series_id), array_agg(day) INTO touched_series, touched_days
-        FROM observation_open_touched(head_seq);
     END IF;
+    CREATE TEMP TABLE IF NOT EXISTS open_touched (series_id integer, day date, t_min timestamptz) ON COMMIT DELETE ROWS;
+    TRUNCATE open_touched;
+    INSERT INTO open_touched SELECT * FROM observation_open_touched(coalesce(head_seq, 0)) WHERE head_seq IS NOT NULL;
 
-    -- Days about to be sealed: compare below the cut unless a later statement may have changed them.
+    -- What changes: days to seal (checked whole, dropped), days no longer pending (dropped), open days to compute.
+    CREATE TEMP TABLE IF NOT EXISTS open_todo (series_id integer, day date, closing boolean, old_cut timestamptz,
+                                               old_blocks bytea, old_n integer, first integer, t_cut timestamptz,
+                                               checked boolean) ON COMMIT DELETE ROWS;
+    TRUNCATE open_todo;
     WITH due AS (
-        SELECT series_id, day FROM observation_day_pending WHERE day < today ORDER BY day, series_id LIMIT p_max),
-    closing AS MATERIALIZED (
-        SELECT s.* FROM observation_open_state s JOIN due USING (series_id, day)
-        WHERE (s.series_id, s.day) NOT IN (SELECT * FROM unnest(touched_series, touched_days))),
-    now_rows AS (
-        SELECT * FROM observation_day_prefix((SELECT array_agg(series_id) FROM closing),
-                                             (SELECT array_agg(day) FROM closing),
-                                             (SELECT array_agg(t_cut) FROM closing))),
-    differ AS (
-        SELECT c.series_id, c.day, c.n AS n_sealed, r.n AS n_now FROM closing c JOIN now_rows r USING (series_id, day)
-        WHERE (c.n, c.digest) IS DISTINCT FROM (r.n, r.digest))
-    SELECT count(*)::integer,
-           (SELECT jsonb_agg(jsonb_build_array(series_id, day, n_sealed, n_now) ORDER BY day, series_id)
-            FROM (SELECT * FROM differ ORDER BY day, series_id LIMIT 100) listed)
-    INTO mismatched, mismatches FROM differ;
-
-    -- Days leaving the set: no longer pending, or about to be sealed.
+        SELECT series_id, day FROM observation_day_pending WHERE day < today ORDER BY day, series_id LIMIT p_max)
+    INSERT INTO open_todo
+    SELECT s.series_id, s.day, true, s.t_cut, s.blocks, s.n, 0, s.t_cut, true
+    FROM observation_open_state s JOIN due USING (series_id, day)
+    WHERE NOT EXISTS (SELECT 1 FROM open_touched t WHERE t.series_id = s.series_id AND t.day = s.day);
     DELETE FROM observation_open_state s
     WHERE NOT EXISTS (SELECT 1 FROM observation_day_pending p WHERE p.series_id = s.series_id AND p.day = s.day)
        OR (s.series_id, s.day) IN (SELECT series_id, day FROM observation_day_pending WHERE day < today
                                    ORDER BY day, series_id LIMIT p_max);
     GET DIAGNOSTICS dropped = ROW_COUNT;
+    INSERT INTO open_todo
+    SELECT o.series_id, o.day, false, o.t_cut, o.blocks, o.n,
+           CASE WHEN o.t_cut IS NULL THEN 0
+                WHEN o.touched_at IS NULL THEN observation_open_block(o.day, o.t_cut - interval '1 microsecond')
+                ELSE least(observation_open_block(o.day, o.t_cut - interval '1 microsecond'),
+                           observation_open_block(o.day, greatest(o.touched_at,
+                                                                  o.day::timestamp AT TIME ZONE 'UTC'))) END,
+           o.t_last + interval '1 microsecond', o.t_cut IS NOT NULL AND o.touched_at IS NULL
+    FROM (SELECT p.series_id, p.day, s.t_cut, s.blocks, s.n, t.t_min AS touched_at,
+                 (SELECT max(x.t) FROM observation x WHERE x.series_id = p.series_id
+                    AND x.t >= p.day::timestamp AT TIME ZONE 'UTC'
+                    AND x.t < (p.day + 1)::timestamp AT TIME ZONE 'UTC') AS t_last
+          FROM observation_day_pending p
+          LEFT JOIN observation_open_state s USING (series_id, day)
+          LEFT JOIN open_touched t USING (series_id, day)
+          WHERE p.day >= today) o
+    WHERE o.t_last IS NOT NULL AND (o.t_cut IS NULL OR o.t_last >= o.t_cut OR o.touched_at IS NOT NULL);
 
-    -- Open days to (re)compute: new, with rows at or above their cut, or touched below it since the last pass.
-    WITH open_days AS MATERIALIZED (
-        SELECT p.series_id, p.day, s.t_cut,
-               (SELECT max(x.t) FROM observation x WHERE x.series_id = p.series_id
-                  AND x.t >= p.day::timestamp AT TIME ZONE 'UTC'
-                  AND x.t < (p.day + 1)::timestamp AT TIME ZONE 'UTC') AS t_last
-        FROM observation_day_pending p LEFT JOIN observation_open_state s USING (series_id, day)
-        WHERE p.day >= today),
-    todo AS MATERIALIZED (
-        SELECT o.series_id, o.day, o.t_last + interval '1 microsecond' AS t_cut FROM open_days o
-        WHERE o.t_last IS NOT NULL
-          AND (o.t_cut IS NULL OR o.t_last >= o.t_cut
-               OR (o.series_id, o.day) IN (SELECT * FROM unnest(touched_series, touched_days)))),
-    fresh AS (
-        SELECT * FROM observation_day_prefix((SELECT array_agg(series_id) FROM todo),
-                                             (SELECT array_agg(day) FROM todo),
-                                             (SELECT array_agg(t_cut) FROM todo)))
-    INSERT INTO observation_open_state (series_id, day, seq, t_cut, n, digest)
-    SELECT series_id, day, 0, t_cut, n, digest FROM fresh
+    CREATE TEMP TABLE IF NOT EXISTS open_fresh (series_id integer, day date, block integer, entry bytea,
+                                                old_entry bytea) ON COMMIT DELETE ROWS;
+    TRUNCATE open_fresh;
+    INSERT INTO open_fresh
+    SELECT * FROM observation_open_blocks((SELECT array_agg(series_id) FROM open_todo),
+                                          (SELECT array_agg(day) FROM open_todo),
+                                          (SELECT array_agg(first) FROM open_todo),
+                                          (SELECT array_agg(coalesce(old_cut, '-infinity')) FROM open_todo),
+                                          (SELECT array_agg(t_cut) FROM open_todo));
+
+    -- Rows below the previous cut that changed with no chained statement to explain it: the whole closing day,
+    -- or the block of the previous cut of an open day (the blocks before it are not read again).
+    WITH differ AS (
+        SELECT d.series_id, d.day, d.old_n AS n_sealed, d.n_now FROM (
+            SELECT t.series_id, t.day, t.old_n, t.closing,
+                   t.old_blocks AS before,
+                   CASE WHEN t.closing THEN string_agg(f.old_entry, ''::bytea ORDER BY f.block)
+                        ELSE substring(t.old_blocks FROM 36 * t.first + 1) END AS stored,
+                   string_agg(f.old_entry, ''::bytea ORDER BY f.block)
+                       FILTER (WHERE f.block = t.first OR t.closing) AS now,
+                   observation_open_rows(t.old_blocks, t.first) + sum((get_byte(f.old_entry, 0) << 24)
+                       | (get_byte(f.old_entry, 1) << 16) | (get_byte(f.old_entry, 2) << 8) | get_byte(f.old_entry, 3))
+                       FILTER (WHERE f.block = t.first OR t.closing) AS n_now
+            FROM open_todo t JOIN open_fresh f USING (series_id, day)
+            WHERE t.checked GROUP BY t.series_id, t.day, t.old_n, t.closing, t.old_blocks, t.first) d
+        WHERE CASE WHEN d.closing THEN d.now IS DISTINCT FROM d.before ELSE d.now IS DISTINCT FROM d.stored END)
+    SELECT count(*)::integer,
+           (SELECT jsonb_agg(jsonb_build_array(series_id, day, n_sealed, n_now) ORDER BY day, series_id)
+            FROM (SELECT * FROM differ ORDER BY day, series_id LIMIT 100) listed)
+    INTO mismatched, mismatches FROM differ;
+
+    -- The new states of open days: the previous blocks before `first`, then the blocks read now.
+    INSERT INTO observation_open_state (series_id, day, seq, t_cut, n, blocks)
+    SELECT t.series_id, t.day, 0, t.t_cut, observation_open_rows(b.blocks, 24), b.blocks
+    FROM open_todo t
+    CROSS JOIN LATERAL (
+        SELECT coalesce(substring(t.old_blocks FROM 1 FOR 36 * t.first), ''::bytea)
+               || string_agg(f.entry, ''::bytea ORDER BY f.block) AS blocks
+        FROM open_fresh f WHERE f.series_id = t.series_id AND f.day = t.day) b
+    WHERE NOT t.closing
     ON CONFLICT (series_id, day) DO UPDATE SET seq = 0, t_cut = excluded.t_cut, n = excluded.n,
-                                               digest = excluded.digest;
+                                               blocks = excluded.blocks;
     GET DIAGNOSTICS computed = ROW_COUNT;
 
     IF computed = 0 AND dropped = 0 AND NOT forged AND mismatched = 0 THEN
         RETURN 0;
     END IF;
-    SELECT count(*), encode(sha256(coalesce(string_agg(observation_open_entry(series_id, day, t_cut, n, digest),
+    SELECT count(*), encode(sha256(coalesce(string_agg(observation_open_entry(series_id, day, t_cut, n, blocks),
                                                       ''::bytea ORDER BY series_id, day), ''::bytea)), 'hex')
     INTO stored_days, stored_sha FROM observation_open_state;
     INSERT INTO audit_event (actor, action, target, detail)
