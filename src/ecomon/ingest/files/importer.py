@@ -22,7 +22,7 @@ import polars as pl
 import psycopg
 
 from ecomon.ingest.files.mapping import Mapping
-from ecomon.ingest.files.transform import ParameterInfo, TransformResult, transform
+from ecomon.ingest.files.transform import ParameterInfo, TransformResult, numbered, time_batches, transform
 from ecomon.quality import audit
 from ecomon.registry import lookups
 from ecomon.store import observations
@@ -30,7 +30,8 @@ from ecomon.store.archive import archive_bytes
 from ecomon.store.db import connect
 
 CHUNK_VALUES = 400_000
-WORKERS = 3        # loaders (connections) at once: one COPYs a month while another builds a key or commits
+WORKERS = 3        # loaders (connections) at once: one COPYs a month while another builds a key or commits;
+                   # the file is transformed on a connection of its own meanwhile
 ANALYZE_AFTER = 100_000
 
 
@@ -101,14 +102,20 @@ def import_bytes(
         sites = lookups.site_ids(conn)
     params = {code: ParameterInfo(code, unit) for code, unit in lookups.parameter_units(conn).items()}
     resolve = lookups.alias_resolver(conn)
-    result = transform(frame, mapping, set(sites), params, resolve, lookups.convert_units, lookups.decode_text)
-    _fill_counts(summary, result)
-    summary.rejects = result.rejects
+
+    def transformed(batch: pl.DataFrame) -> TransformResult:
+        return transform(batch, mapping, set(sites), params, resolve, lookups.convert_units, lookups.decode_text)
+
     if dry_run:
+        result = transformed(frame)
+        _fill_counts(summary, [result])
+        summary.rejects = result.rejects
         conn.rollback()
         summary.seconds = time.monotonic() - started
         return summary
 
+    batches = time_batches(numbered(frame), mapping, CHUNK_VALUES) or [numbered(frame)]
+    first = transformed(batches[0])   # a file the mapping does not fit fails here, before anything is written
     stored_path = archive_bytes(archive_root, data, sha, name)
     raw_id = conn.execute(
         """INSERT INTO raw_input (sha256, name, channel, size_bytes, stored_path, received_by)
@@ -121,18 +128,32 @@ def import_bytes(
     ingest_id = conn.execute(
         """INSERT INTO ingest_log (raw_input_id, mapping, status, rows_total, by_user)
            VALUES (%s, %s, 'running', %s, %s) RETURNING id""",
-        (raw_id, json.dumps(mapping.model_dump(mode="json")), result.rows_total, user)).fetchone()[0]
+        (raw_id, json.dumps(mapping.model_dump(mode="json")), frame.height, user)).fetchone()[0]
     conn.commit()
     summary.ingest_id = ingest_id
 
-    values = _with_series(conn, result.values, sites, mapping.layout.interval).with_columns(
-        pl.lit(raw_id, pl.Int64).alias("source_id"))
-    conn.commit()   # the new series, before other loaders' connections refer to them
-    total = values.height
-    summary.values_changed = _load(conn, month_units(values, CHUNK_VALUES), user=user, local_tz=local_tz,
-                                   progress=_Progress(total, progress))
-    _store_rejects(conn, ingest_id, result.rejects)
-    if total >= ANALYZE_AFTER:
+    results: list[TransformResult] = []
+    estimate = frame.height * (len(mapping.columns) if mapping.layout.shape == "wide" else 1)
+    counter = _Progress(estimate, progress)
+
+    def units() -> Iterator[list[pl.DataFrame]]:
+        """Each batch transformed (the first already is), its series created and committed before a loader
+        refers to them, then handed on in month units while the next batch is transformed."""
+        for index, batch in enumerate(batches):
+            result = first if index == 0 else transformed(batch)
+            results.append(result)
+            values = _with_series(conn, result.values, sites, mapping.layout.interval).with_columns(
+                pl.lit(raw_id, pl.Int64).alias("source_id"))
+            conn.commit()
+            yield from month_units(values, CHUNK_VALUES)
+        counter.settle(sum(r.values.height for r in results))
+
+    summary.values_changed = _load(conn, units(), user=user, local_tz=local_tz, progress=counter,
+                                   parallel=WORKERS > 1 and (len(batches) > 1 or estimate > CHUNK_VALUES))
+    _fill_counts(summary, results)
+    summary.rejects = _all_rejects(results)
+    _store_rejects(conn, ingest_id, summary.rejects)
+    if summary.values_accepted >= ANALYZE_AFTER:
         # Fresh statistics keep the aggregation and query plans right after a bulk load. Partitions built by
         # the load are analysed as they are attached; PostgreSQL 18 can refresh the parent's alone (ONLY).
         conn.execute("ANALYZE series")
@@ -149,7 +170,8 @@ def import_bytes(
 
 
 class _Progress:
-    """Values loaded so far, reported from whichever loader finished a chunk."""
+    """Values loaded so far, reported from whichever loader finished a chunk; the total is an estimate until the
+    last batch is transformed."""
 
     def __init__(self, total: int, report: Callable[[int, int], None] | None) -> None:
         self.total, self.done, self.report, self.lock = total, 0, report, threading.Lock()
@@ -157,45 +179,73 @@ class _Progress:
     def add(self, n: int) -> None:
         with self.lock:
             self.done += n
-            if self.report:
-                self.report(self.done, self.total)
+            self._report()
+
+    def settle(self, total: int) -> None:
+        with self.lock:
+            self.total = total
+            self._report()
+
+    def _report(self) -> None:
+        if self.report:
+            self.report(self.done, self.total)
 
 
-def _load(conn: psycopg.Connection, units: list[list[pl.DataFrame]], *, user: str, local_tz: str,
-          progress: _Progress) -> int:
-    """Merge every unit (one transaction per chunk) on WORKERS connections at once; returns values changed.
+def _load(conn: psycopg.Connection, units: Iterator[list[pl.DataFrame]], *, user: str, local_tz: str,
+          progress: _Progress, parallel: bool) -> int:
+    """Merge every unit (one transaction per chunk); returns values changed. With `parallel`, on WORKERS loader
+    connections while `units` is drawn on `conn` (it transforms the file and creates series).
 
     Units hold disjoint months, so the loaders never write the same partition; while one sorts a month's key,
     another COPYs the next (`observations.merge` keeps their lock order deadlock-free). A failure stops the
-    other loaders after their current chunk; what was committed stays, and a re-run completes it.
+    others after their current chunk; what was committed stays, and a re-run completes it.
     """
-    if WORKERS < 2 or len(units) < 2:
+    if not parallel:
         return sum(_load_unit(conn, unit, user, local_tz, progress) for unit in units)
-    pending: queue.SimpleQueue[list[pl.DataFrame]] = queue.SimpleQueue()
-    for unit in units:
-        pending.put(unit)
+    pending: queue.Queue[list[pl.DataFrame] | None] = queue.Queue(maxsize=WORKERS)
     stop = threading.Event()
+
+    def put(item: list[pl.DataFrame] | None) -> bool:
+        while not stop.is_set():
+            try:
+                pending.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> int:
+        try:
+            for unit in units:
+                if not put(unit):
+                    break
+        finally:
+            for _ in range(WORKERS):
+                put(None)
+        return 0
 
     def loader(target: psycopg.Connection) -> int:
         changed = 0
         while not stop.is_set():
             try:
-                unit = pending.get_nowait()
+                unit = pending.get(timeout=0.2)
             except queue.Empty:
+                continue
+            if unit is None:
                 break
             changed += _load_unit(target, unit, user, local_tz, progress)
         return changed
 
-    siblings = [connect(conn.info.dsn, password=conn.info.password) for _ in range(WORKERS - 1)]
+    loaders = [connect(conn.info.dsn, password=conn.info.password) for _ in range(WORKERS)]
     try:
-        with ThreadPoolExecutor(WORKERS, thread_name_prefix="import-loader") as pool:
-            futures = [pool.submit(loader, target) for target in (conn, *siblings)]
+        with ThreadPoolExecutor(WORKERS + 1, thread_name_prefix="import-loader") as pool:
+            futures = [pool.submit(produce), *(pool.submit(loader, target) for target in loaders)]
             wait(futures, return_when=FIRST_EXCEPTION)
             stop.set()
             return sum(future.result() for future in futures)
     finally:
-        for sibling in siblings:
-            sibling.close()
+        for target in loaders:
+            target.close()
 
 
 def _load_unit(conn: psycopg.Connection, unit: list[pl.DataFrame], user: str, local_tz: str,
@@ -255,12 +305,16 @@ def _slices(frame: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:
         yield frame.slice(offset, size)
 
 
-def _fill_counts(summary: ImportSummary, result: TransformResult) -> None:
-    summary.rows_total = result.rows_total
-    summary.rows_rejected = result.rows_rejected
-    summary.values_accepted = result.values.height
-    summary.values_rejected = result.rejects.height
-    summary.values_flagged = result.values_flagged
+def _fill_counts(summary: ImportSummary, results: list[TransformResult]) -> None:
+    summary.rows_total = sum(r.rows_total for r in results)
+    summary.rows_rejected = sum(r.rows_rejected for r in results)   # a row lies in one batch only
+    summary.values_accepted = sum(r.values.height for r in results)
+    summary.values_rejected = sum(r.rejects.height for r in results)
+    summary.values_flagged = sum(r.values_flagged for r in results)
+
+
+def _all_rejects(results: list[TransformResult]) -> pl.DataFrame:
+    return pl.concat([r.rejects for r in results]).sort("row_no", "column_name") if results else pl.DataFrame()
 
 
 def _unknown_stations(frame: pl.DataFrame, mapping: Mapping, known: dict[str, int]) -> list[str]:

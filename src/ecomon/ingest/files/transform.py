@@ -64,10 +64,11 @@ def transform(
 ) -> TransformResult:
     """Turn a string-typed frame into UTC-timed long observations plus per-cell rejects.
 
-    `sites` are the known station codes; `resolve_parameter` maps a name or alias to a parameter code.
+    `sites` are the known station codes; `resolve_parameter` maps a name or alias to a parameter code. A frame
+    cut from a larger one by `time_batches` keeps the file's row numbers (its ROW column).
     """
     nulls = set(mapping.source.null_values)
-    df = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int32))
+    df = frame if ROW in frame.columns else numbered(frame)
     rejects: list[pl.DataFrame] = []
 
     df, bad_time = _parse_time(df, mapping)
@@ -75,7 +76,8 @@ def transform(
 
     station_col = mapping.station.column
     if station_col not in df.columns:
-        raise ValueError(f"station column {station_col!r} is not in the file (columns: {', '.join(frame.columns)})")
+        columns = ", ".join(c for c in frame.columns if c != ROW)
+        raise ValueError(f"station column {station_col!r} is not in the file (columns: {columns})")
     df = df.with_columns(pl.col(station_col).str.strip_chars().alias("__site"))
     unknown = df.filter(pl.col("__t").is_not_null() & ~pl.col("__site").is_in(list(sites)))
     rejects.append(_rejects(unknown, station_col, pl.col(station_col),
@@ -104,6 +106,33 @@ def transform(
         r.height for r in rejects) else pl.DataFrame(schema=REJECTS_SCHEMA)
     return TransformResult(values=values.cast(VALUES_SCHEMA), rejects=all_rejects.sort("row_no", "column_name"),
                            rows_total=frame.height)
+
+
+def numbered(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with the file's row numbers (from 1) in ROW, as rejects name them."""
+    return frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int32))
+
+
+def time_batches(frame: pl.DataFrame, mapping: Mapping, values: int) -> list[pl.DataFrame]:
+    """The numbered frame's rows in batches of whole UTC months (the partitions), in time order, of about `values`
+    values each; rows whose time cannot be read come last, where `transform` rejects them.
+
+    An importer transforms one batch while its loaders store the one before. Every check of `transform` looks at
+    one row or at one station and time, so the batches give the same values and rejects as the whole frame.
+    """
+    per_row = len(mapping.columns) if mapping.layout.shape == "wide" else 1
+    months = _parse_time(frame, mapping)[0].select(pl.col("__t").dt.truncate("1mo").alias("__m")).to_series()
+    groups = frame.with_columns(months).partition_by("__m", as_dict=True, include_key=False)
+    batches: list[pl.DataFrame] = []
+    pending: list[pl.DataFrame] = []
+    for (month,), group in sorted(groups.items(), key=lambda item: (item[0][0] is None, item[0][0])):
+        if pending and (month is None or sum(g.height for g in pending + [group]) * per_row > values):
+            batches.append(pl.concat(pending))
+            pending = []
+        pending.append(group)
+    if pending:
+        batches.append(pl.concat(pending))
+    return batches
 
 
 def flag_pm25_above_pm10(values: pl.DataFrame) -> pl.DataFrame:
