@@ -63,7 +63,7 @@ class OpenState:
 
     series_id: int
     day: date
-    seq: int
+    seq: int                  # the pass record whose set holds it (the newest)
     t_cut: datetime
     n: int
     blocks: bytes
@@ -178,11 +178,10 @@ def _open_states(conn: psycopg.Connection, report: DataReport) -> tuple[int, lis
     (a state table edited to match tampered rows → state problem; its states are then not used)."""
     head = conn.execute(f"SELECT seq, detail FROM audit_event WHERE action = '{OPEN_SEAL}' "
                         "ORDER BY seq DESC LIMIT 1").fetchone()
-    states = [OpenState(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in conn.execute(
-        "SELECT series_id, day, seq, t_cut, n, blocks FROM observation_open_state")]
     seq, detail = head if head else (0, {"open_days": 0, "open_sha256": open_commitment([])})
-    if (len(states), open_commitment(states)) != (detail["open_days"], detail["open_sha256"]) \
-            or any(s.seq != seq for s in states):
+    states = [OpenState(r[0], r[1], seq, r[2], r[3], bytes(r[4])) for r in conn.execute(
+        "SELECT series_id, day, t_cut, n, blocks FROM observation_open_state")]
+    if (len(states), open_commitment(states)) != (detail["open_days"], detail["open_sha256"]):
         report.problems.append(DataProblem(
             "state", seq or None, None, None,
             f"the provisional states of open days no longer match pass record seq {seq} ({_who(conn, seq)}): "

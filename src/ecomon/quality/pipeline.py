@@ -276,7 +276,7 @@ def watch(*, actor: str, local_tz: str, poll: float = 2.0, detect_every: float =
                 log.warning("QC batch rolled back (%s); retrying", error.sqlstate)
                 time.sleep(poll)
                 continue
-            audit_data.seal(conn, actor)       # day states of the days that closed since the last pass
+            audit_data.seal(conn, actor)       # provisional states of open days, day states of closed ones
             conn.commit()
             now = time.monotonic()
             if now - last_detect >= detect_every:

@@ -19,8 +19,8 @@
 -- detail commits to the complete set: "open_days" and "open_sha256" = SHA-256 over, in (series_id, day) order,
 --     int4 series_id | int4 days since 2000-01-01 | int8 t_cut (µs since 2000) | int4 n | SHA-256(blocks).
 -- Committing to the whole set (a few hundred small rows) rather than to the states written by the pass lets a
--- superseded state be replaced without leaving records whose states can no longer be recomputed. Every row carries
--- the seq of the newest such record; the table is checked against that record before a pass changes it, and a
+-- superseded state be replaced without leaving records whose states can no longer be recomputed: the table is
+-- always the set of the newest such record. It is checked against that record before a pass changes it, and a
 -- mismatch is chained ("forged") before the states are rebuilt, so an edited table cannot be laundered by a pass.
 --
 -- A state is only valid while no later statement that writes observations may have changed the series' rows
@@ -35,7 +35,6 @@
 CREATE TABLE observation_open_state (
     series_id integer NOT NULL,
     day       date NOT NULL,              -- UTC calendar day, pending in observation_day_pending
-    seq       bigint NOT NULL,            -- the newest observation.seal.open record (commits to all rows)
     t_cut     timestamptz NOT NULL,       -- the state covers the rows of the day with t < t_cut
     n         integer NOT NULL,
     blocks    bytea NOT NULL,             -- per UTC hour up to the cut's: int4 n | 32-octet SHA-256
@@ -139,7 +138,6 @@ DECLARE
     mismatched integer;
     dropped integer;
     computed integer;
-    new_seq bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('ecomon.audit_chain'));
     SELECT seq, detail INTO head_seq, head_detail FROM audit_event WHERE action = 'observation.seal.open'
@@ -149,8 +147,7 @@ BEGIN
     INTO stored_days, stored_sha FROM observation_open_state;
     forged := CASE WHEN head_seq IS NULL THEN stored_days > 0
                    ELSE (stored_days, stored_sha) IS DISTINCT FROM ((head_detail->>'open_days')::integer,
-                                                                    head_detail->>'open_sha256')
-                        OR EXISTS (SELECT 1 FROM observation_open_state WHERE seq <> head_seq) END;
+                                                                    head_detail->>'open_sha256') END;
     IF forged THEN
         DELETE FROM observation_open_state;           -- rebuilt from the rows below; the record says why
     END IF;
@@ -224,16 +221,15 @@ BEGIN
     INTO mismatched, mismatches FROM differ;
 
     -- The new states of open days: the previous blocks before `first`, then the blocks read now.
-    INSERT INTO observation_open_state (series_id, day, seq, t_cut, n, blocks)
-    SELECT t.series_id, t.day, 0, t.t_cut, observation_open_rows(b.blocks, 24), b.blocks
+    INSERT INTO observation_open_state (series_id, day, t_cut, n, blocks)
+    SELECT t.series_id, t.day, t.t_cut, observation_open_rows(b.blocks, 24), b.blocks
     FROM open_todo t
-    CROSS JOIN LATERAL (
-        SELECT coalesce(substring(t.old_blocks FROM 1 FOR 36 * t.first), ''::bytea)
-               || string_agg(f.entry, ''::bytea ORDER BY f.block) AS blocks
-        FROM open_fresh f WHERE f.series_id = t.series_id AND f.day = t.day) b
+    JOIN (SELECT series_id, day, string_agg(entry, ''::bytea ORDER BY block) AS entries
+          FROM open_fresh GROUP BY 1, 2) f USING (series_id, day)
+    CROSS JOIN LATERAL (SELECT coalesce(substring(t.old_blocks FROM 1 FOR 36 * t.first), ''::bytea) || f.entries
+                        AS blocks) b
     WHERE NOT t.closing
-    ON CONFLICT (series_id, day) DO UPDATE SET seq = 0, t_cut = excluded.t_cut, n = excluded.n,
-                                               blocks = excluded.blocks;
+    ON CONFLICT (series_id, day) DO UPDATE SET t_cut = excluded.t_cut, n = excluded.n, blocks = excluded.blocks;
     GET DIAGNOSTICS computed = ROW_COUNT;
 
     IF computed = 0 AND dropped = 0 AND NOT forged AND mismatched = 0 THEN
@@ -247,9 +243,7 @@ BEGIN
             jsonb_strip_nulls(jsonb_build_object(
                 'open_days', stored_days, 'open_sha256', stored_sha, 'computed', computed, 'closed', dropped,
                 'forged', CASE WHEN forged THEN jsonb_build_object('previous', head_seq) END,
-                'mismatched', nullif(mismatched, 0), 'mismatches', mismatches)))
-    RETURNING seq INTO new_seq;
-    UPDATE observation_open_state SET seq = new_seq WHERE seq <> new_seq;
+                'mismatched', nullif(mismatched, 0), 'mismatches', mismatches)));
     RETURN computed;
 END
 $$;
