@@ -16,6 +16,14 @@ import polars as pl
 
 HOUR = np.timedelta64(3600, "s")
 
+# Lower detection limit of the gas analysers, HJ 654-2013 Table 1: SO2 and NO2 ≤ 2 nmol/mol, as µg/m³ at the
+# GB 3095-2012 (2018 amendment) reference state of 298.15 K, 101.325 kPa (molar volume 24.45 L): 2 × M / 24.45.
+DETECTION_LIMIT = {"SO2": 2 * 64.06 / 24.45, "NO2": 2 * 46.01 / 24.45}
+# Limit of quantification as a multiple of the detection limit: 10σ of the blank against 3.3σ (IUPAC). HJ 168-2020
+# sets the lower limit of determination (测定下限) of a laboratory method at 4 × the detection limit; 4 cost 2 of
+# 225 injected level shifts on Beijing 2013–2016 for no fewer natural alarms than 3.
+QUANTIFICATION_FACTOR = 3.0
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -97,6 +105,16 @@ def resolution(values: np.ndarray) -> float:
         return 1.0
     uniq, counts = np.unique(steps, return_counts=True)
     return float(uniq[np.argmax(counts)])
+
+
+def quantification_floor(parameter: str, values: np.ndarray, min_steps: float = 10) -> float:
+    """Level below which a series measures the instrument rather than the air.
+
+    `min_steps` reporting steps (quantised values move in coarse jumps) or the analyser's limit of
+    quantification, whichever is higher: a 2013 SO2 record reported to 0.29 µg/m³ still has a detection limit
+    of 5.2 µg/m³, and its hour-to-hour moves and ratios below about 16 µg/m³ are noise of the analyser.
+    """
+    return max(min_steps * resolution(values), QUANTIFICATION_FACTOR * DETECTION_LIMIT.get(parameter, 0.0))
 
 
 def rolling(matrix: np.ndarray, window: int, stat: str, min_samples: int, center: bool = False) -> np.ndarray:

@@ -4,7 +4,9 @@ Statistic: rolling 24 h median of |Δx| / (level + resolution), divided by the s
 that station. Smoothing a series (moving averages, interpolation) shrinks hourly steps by a large factor while
 the level stays. Threshold: ratio < 0.25 for ≥ 24 h (fact-sheet D2; QARTOD attenuated signal; SaQC
 flagByVariance), while the other stations of the panel keep ≥ 60 % of their normal movement (calm weather
-smooths every station) and the level is above 10 reporting steps (quantised low values do not move). A series
+smooths every station) and the level is above 10 reporting steps and the analyser's limit of quantification
+(quantised low values do not move; summer SO2 at a few µg/m³ moves by its noise, 2 of 3 natural alarms of
+2013–14 were SO2 at Gucheng and Shunyi below 16 µg/m³). A series
 that does not move at all (ratio ≤ `frozen_ratio`) is frozen, which D1 judges (and excuses when the network froze).
 """
 
@@ -15,7 +17,7 @@ import warnings
 import numpy as np
 
 from ecomon.quality.detectors.events import AlarmEvent, event, runs, score
-from ecomon.quality.detectors.panel import Panel, resolution, rolling
+from ecomon.quality.detectors.panel import Panel, quantification_floor, resolution, rolling
 
 DEFAULTS = {"ratio": 0.25, "frozen_ratio": 0.02, "others_ratio": 0.6, "window": 24, "baseline_days": 30, "min_hours": 24}
 
@@ -38,7 +40,7 @@ def detect_smoothing(panel: Panel, ratio: float = DEFAULTS["ratio"], window: int
     move = movement(panel, window)
     base = rolling(move, baseline_days * 24, "median", baseline_days * 6, center=True)
     level = rolling(panel.values, window, "median", window // 2)
-    floor = 10 * resolution(panel.values)
+    floor = quantification_floor(panel.parameter, panel.values)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # hours where no other station reports give NaN
         rel = move / base
