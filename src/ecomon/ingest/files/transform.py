@@ -154,8 +154,10 @@ def flag_pm25_above_pm10(values: pl.DataFrame) -> pl.DataFrame:
 
 
 def _rejects(df: pl.DataFrame, column: str, value: pl.Expr, reason: pl.Expr | str) -> pl.DataFrame:
+    """Reject rows of `df`. Rechunked first: `pl.format` over a filtered frame of several chunks (a large CSV
+    file is read in several) panics in this Polars version (pola-rs/polars#25187)."""
     reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    return df.select(pl.col(ROW).alias("row_no"), pl.lit(column).alias("column_name"),
+    return df.rechunk().select(pl.col(ROW).alias("row_no"), pl.lit(column).alias("column_name"),
                      value.cast(pl.Utf8).alias("value"), reason_expr.alias("reason"))
 
 
@@ -309,7 +311,7 @@ def _drop_duplicates(long: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One value per site, parameter and time: a later row for the same key is rejected, naming the first."""
     key = ["__site", "parameter", "__t"]
     long = long.sort(ROW).with_columns(pl.col(ROW).first().over(key).alias("__first"))
-    dup = long.filter(pl.col(ROW) != pl.col("__first"))
+    dup = long.filter(pl.col(ROW) != pl.col("__first")).rechunk()   # pl.format: see `_rejects`
     rejects = dup.select(pl.col(ROW).alias("row_no"), pl.col("column").alias("column_name"),
                          pl.col("raw").alias("value"),
                          pl.format("duplicate of row {} (same station, parameter and time)", pl.col("__first"))

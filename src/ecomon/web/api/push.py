@@ -200,7 +200,7 @@ def store_batch(url: str, principal: Principal, batch_id: str, interval: str, fr
 
 def _site_reason(rejects: pl.DataFrame) -> pl.DataFrame:
     """A site outside the caller's region is refused like an unknown one (its existence is not revealed)."""
-    return rejects.with_columns(
+    return rejects.rechunk().with_columns(   # pl.format over several chunks: see ingest/files/transform._rejects
         pl.when(pl.col("column_name") == "site")
         .then(pl.format("unknown site {}, or outside your region", pl.col("value").fill_null("(empty)")))
         .otherwise(pl.col("reason")).alias("reason"))
