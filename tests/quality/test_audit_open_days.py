@@ -5,6 +5,7 @@ table is caught; a day changed before its seal is caught although the seal then 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -224,3 +225,44 @@ def test_day_changed_before_its_seal_is_caught(open_db) -> None:
 def verify_range(url: str, since: date) -> audit_data.DataReport:
     with psycopg.connect(url) as conn:
         return audit_data.verify_data(conn, since)
+
+
+def test_writers_passes_and_verify_at_once_report_no_tampering(open_db) -> None:
+    """Appends (some late, below the cut), QC passes and verify run concurrently: verify never reports a problem,
+    whatever the interleaving (the pass and writers serialise on the chain's lock; verify reads one snapshot)."""
+    url, ids = open_db
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for i in range(24):
+                write(url, minutes(ids, 120 + i, 1))
+                if i % 3 == 0:
+                    write(url, minutes(ids[:1], 30.25 + i, 1))           # late, below any cut
+        except BaseException as error:  # noqa: BLE001 — reported by the main thread
+            errors.append(error)
+        finally:
+            done.set()
+
+    def passer() -> None:
+        try:
+            while not done.is_set():
+                qc_pass(url)
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=passer)]
+    for thread in threads:
+        thread.start()
+    reports = []
+    while not done.is_set():
+        reports.append(verify(url))
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert all(r.ok for r in reports), [r.problems for r in reports if not r.ok]
+    assert sum(r.open_checked for r in reports) > 0
+    qc_pass(url)
+    final = verify(url)
+    assert final.ok and final.open_checked == 2 and final.open_rows == 2 * (120 + 24) + 8, final
