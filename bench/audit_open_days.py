@@ -41,7 +41,8 @@ def fresh(base: str, name: str) -> str:
         conn.execute("""INSERT INTO site (code, name_zh, element, site_type, control_level, region_code, updated_by)
                         SELECT 'S' || i, 'S' || i, 'air', 'urban', 'city', '110000', 'bench'
                         FROM generate_series(1, %s) i""", (SERIES,))
-        conn.execute("INSERT INTO series (site_id, parameter_code, interval_kind) SELECT id, 'a21026', 'minute' FROM site")
+        conn.execute("INSERT INTO series (site_id, parameter_code, interval_kind) "
+                     "SELECT id, 'a21026', 'minute' FROM site")
         conn.commit()
     return url
 

@@ -194,6 +194,8 @@ def _touched_since(conn: psycopg.Connection, after: int, states: list[OpenState]
     """Open days whose rows below the cut a statement chained after record `after` may have changed: one with
     day states of its own that has a state for the day, or a loader record without (an append) whose time span
     meets [day start, cut) — the rule the pass itself recomputes by (migration 0020)."""
+    if not states:
+        return set()
     later = conn.execute(
         """SELECT seq, detail ? 'days_sha256', coalesce((detail->>'t_min')::timestamptz, '-infinity'),
                   coalesce((detail->>'t_max')::timestamptz, 'infinity')

@@ -201,20 +201,17 @@ BEGIN
 
     -- Rows below the previous cut that changed with no chained statement to explain it: the whole closing day,
     -- or the block of the previous cut of an open day (the blocks before it are not read again).
-    WITH differ AS (
-        SELECT d.series_id, d.day, d.old_n AS n_sealed, d.n_now FROM (
-            SELECT t.series_id, t.day, t.old_n, t.closing,
-                   t.old_blocks AS before,
-                   CASE WHEN t.closing THEN string_agg(f.old_entry, ''::bytea ORDER BY f.block)
-                        ELSE substring(t.old_blocks FROM 36 * t.first + 1) END AS stored,
-                   string_agg(f.old_entry, ''::bytea ORDER BY f.block)
-                       FILTER (WHERE f.block = t.first OR t.closing) AS now,
-                   observation_open_rows(t.old_blocks, t.first) + sum((get_byte(f.old_entry, 0) << 24)
-                       | (get_byte(f.old_entry, 1) << 16) | (get_byte(f.old_entry, 2) << 8) | get_byte(f.old_entry, 3))
-                       FILTER (WHERE f.block = t.first OR t.closing) AS n_now
-            FROM open_todo t JOIN open_fresh f USING (series_id, day)
-            WHERE t.checked GROUP BY t.series_id, t.day, t.old_n, t.closing, t.old_blocks, t.first) d
-        WHERE CASE WHEN d.closing THEN d.now IS DISTINCT FROM d.before ELSE d.now IS DISTINCT FROM d.stored END)
+    WITH checked AS (
+        SELECT t.series_id, t.day, t.old_n, t.old_blocks, t.first,
+               CASE WHEN t.closing THEN t.old_blocks ELSE substring(t.old_blocks FROM 36 * t.first + 1) END AS expected,
+               string_agg(f.old_entry, ''::bytea ORDER BY f.block) FILTER (WHERE f.block = t.first OR t.closing)
+                   AS now
+        FROM open_todo t JOIN open_fresh f USING (series_id, day)
+        WHERE t.checked GROUP BY t.series_id, t.day, t.old_n, t.old_blocks, t.first, t.closing),
+    differ AS (
+        SELECT series_id, day, old_n AS n_sealed,
+               observation_open_rows(old_blocks, first) + observation_open_rows(now, 24) AS n_now
+        FROM checked WHERE now IS DISTINCT FROM expected)
     SELECT count(*)::integer,
            (SELECT jsonb_agg(jsonb_build_array(series_id, day, n_sealed, n_now) ORDER BY day, series_id)
             FROM (SELECT * FROM differ ORDER BY day, series_id LIMIT 100) listed)
