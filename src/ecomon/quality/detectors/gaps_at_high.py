@@ -9,7 +9,7 @@ selection drops the high parameter; on Beijing 8 of 15 natural alarms were such 
 lift > 4 with ≥ 5 missing high hours (fact-sheet D15 starts at 3; 4 after the Beijing natural rate), and the
 count unlikely by chance: binomial tail P(≥ k of the n high hours missing | the month's other-hour gap rate)
 < `p_value` (a handful of gaps in a gap-prone month is not selection), spread over ≥ `min_gaps` separate gaps:
-the hours of one outage are one event, not independent draws (one 5–6 h outage during a high spell made 5 of
+the hours of one outage are one event, not independent draws (one 5–6 h outage during a high spell made 4 of
 the 24 natural alarms of Beijing 2015–16), while withholding is decided hour by hour, again and again.
 """
 
