@@ -71,7 +71,7 @@ def conn(gateway_env: dict[str, str]) -> Iterator[psycopg.Connection]:
 
 def test_series_created_in_a_rolled_back_batch_are_not_cached(conn: psycopg.Connection,
                                                              gateway_env: dict[str, str]) -> None:
-    sites = register_stations(gateway_env["database_url"], "F1", 2)
+    sites = register_stations(gateway_env["database_url"], "7A", 2)
     keys = pl.DataFrame({"site_id": list(sites.values()), "parameter": ["a34004", "a21026"]})
     cache = SeriesCache()
     with conn.transaction(force_rollback=True):
@@ -108,10 +108,10 @@ def test_two_writers_one_killed_mid_run_store_every_acked_datum_once(gateway_env
     svc.start_writer()  # a second process on the same durable consumer
     url = gateway_env["database_url"]
     try:
-        sites = register_stations(url, "F2", 8)
+        sites = register_stations(url, "7B", 8)
         outcome: list[SimResult] = []
         run = threading.Thread(target=lambda: outcome.append(asyncio.run(simulate(
-            "127.0.0.1", svc.port, devices=8, minutes=600, password=PASSWORD, mn_prefix="F2",
+            "127.0.0.1", svc.port, devices=8, minutes=600, password=PASSWORD, mn_prefix="7B",
             start=datetime(2026, 3, 7, 0, 0)))))
         run.start()
         wait_for(lambda: frames_archived(url, list(sites)) > 60, 30, "writing to start")
