@@ -1,4 +1,4 @@
-"""Cost of the QC worker's provisional states of open days (migration 0020) as a day of minute data fills up.
+"""Cost of the QC worker's provisional states of open days (migration 0019) as a day of minute data fills up.
 
 HJ 212-style minute data for SERIES series of today are stored up to a time of day (the first hour as a new
 partition, the rest appended, so the day is pending as the writer leaves it); then, at each level, every series

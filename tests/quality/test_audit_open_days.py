@@ -1,4 +1,4 @@
-"""`ecomon audit verify --data` on days still being written (migration 0020): after a pass of the QC worker, rows of
+"""`ecomon audit verify --data` on days still being written (migration 0019): after a pass of the QC worker, rows of
 today edited, deleted or inserted behind the application's back are caught; legitimate late or re-sent data are
 reported as open, never as tampering; rows appended after the pass do not disturb the check; an edited open-state
 table is caught; a day changed before its seal is caught although the seal then commits to the changed rows."""

@@ -15,7 +15,7 @@ stored now:
    database function trusted), and compared with the newest state of that day.
 
 Days still being written (queued in `observation_day_pending`, sealed once closed, migration 0015) are checked
-up to the cut of their provisional state (migration 0020): each pass of the QC worker records, for every open day
+up to the cut of their provisional state (migration 0019): each pass of the QC worker records, for every open day
 with rows since, the count and digest of its rows below a cut just after its newest row, and chains the whole set
 of such states. Verify recomputes the set's commitment, then hashes the stored rows below each cut — unless a
 statement chained after the pass may have changed the series' rows below it (a late append, a QC flag): such a
@@ -42,9 +42,9 @@ from ecomon.store.observations import DIGEST_COLUMNS
 _DAY0 = date(2000, 1, 1)                # PostgreSQL's epoch: timestamptz octets count µs from it
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _DAY_US = 86_400_000_000
-_HOUR_US = 3_600_000_000                # provisional states hash open days in UTC hour blocks (migration 0020)
+_HOUR_US = 3_600_000_000                # provisional states hash open days in UTC hour blocks (migration 0019)
 _US = timedelta(microseconds=1)
-OPEN_SEAL = "observation.seal.open"     # the QC worker's pass over open days (migration 0020)
+OPEN_SEAL = "observation.seal.open"     # the QC worker's pass over open days (migration 0019)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class State:
 @dataclass(frozen=True)
 class OpenState:
     """The provisional state of an open day: n rows with t < t_cut, and per UTC hour up to the cut's
-    int4 n | SHA-256 of the hour's rows and superseded versions below the cut (migration 0020)."""
+    int4 n | SHA-256 of the hour's rows and superseded versions below the cut (migration 0019)."""
 
     series_id: int
     day: date
@@ -91,7 +91,7 @@ class DataReport:
     rows: int = 0
     superseded: int = 0           # versions in observation_history hashed with their days
     open: int = 0                 # series-days still being written and not checkable now (migration 0015)
-    open_checked: int = 0         # open series-days checked below the cut of their provisional state (0020)
+    open_checked: int = 0         # open series-days checked below the cut of their provisional state (0019)
     open_rows: int = 0            # rows below those cuts
     seconds: float = 0.0
     problems: list[DataProblem] = field(default_factory=list)
@@ -116,7 +116,7 @@ def state_commitment(states: list[State]) -> str:
 
 
 def open_commitment(states: list[OpenState]) -> str:
-    """The pass record's "open_sha256" over the set of open-day states (migration 0020
+    """The pass record's "open_sha256" over the set of open-day states (migration 0019
     `observation_open_entry`), hex."""
     h = hashlib.sha256()
     for s in sorted(states, key=lambda s: (s.series_id, s.day)):
@@ -193,7 +193,7 @@ def _open_states(conn: psycopg.Connection, report: DataReport) -> tuple[int, lis
 def _touched_since(conn: psycopg.Connection, after: int, states: list[OpenState]) -> set[tuple[int, date]]:
     """Open days whose rows below the cut a statement chained after record `after` may have changed: one with
     day states of its own that has a state for the day, or a loader record without (an append) whose time span
-    meets [day start, cut) — the rule the pass itself recomputes by (migration 0020)."""
+    meets [day start, cut) — the rule the pass itself recomputes by (migration 0019)."""
     if not states:
         return set()
     later = conn.execute(

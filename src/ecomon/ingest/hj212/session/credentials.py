@@ -2,7 +2,7 @@
 sent with the request flow of §6.5.2 (9011 QnRtn, then 9012 ExeRtn).
 
 PW is checked on every packet (Table 3), so a password changed on one side only locks the device out. A change is
-therefore a `device_password_change` row (migration 0019) and the gateway accepts, besides the device's
+therefore a `device_password_change` row (migration 0018) and the gateway accepts, besides the device's
 `password_hash`:
 - the new password while the change is *pending* (1072 queued or in flight), since the device may switch before
   its reply arrives;

@@ -1,4 +1,4 @@
-"""Durable HJ 212 writer throughput (reserved for the gateway/writer work).
+"""Device credentials changed in step with the device (1072) and scheduled SM4 rotation.
 
 Revision ID: 0018
 Revises: 0017

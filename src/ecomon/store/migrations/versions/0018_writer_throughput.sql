@@ -1,1 +1,0 @@
--- Durable HJ 212 writer throughput (reserved for the gateway/writer work).
