@@ -581,6 +581,10 @@ def test_ecology_report_lists_the_stored_year(env_api, env):
     sheet = _sheet(render(built, "xlsx"))
     assert any("生态质量年度评价表" in cell for row in sheet for cell in row)
     assert ["ECY站", "朝阳区", "61", "71", "41", "21", "11", "0", "66", "良", "0.5", "无明显变化", ""] in sheet
+    client, headers = env_api
+    download = client.get("/api/v1/reports/ecology", params={"year": "2021", "format": "xlsx"},
+                          headers=headers["admin"])
+    assert download.status_code == 200 and _sheet(download.content)[:-1] == sheet[:-1]   # all but "generated at"
     for bad in ("21", "20x1", "1800"):
         with pytest.raises(ValueError, match="year"):
             catalogue.prepare("ecology", {"year": bad}, TZ, FULL_ACCESS)

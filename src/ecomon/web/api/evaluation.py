@@ -372,6 +372,7 @@ async def report_catalogue() -> dict:
 class ReportQuery(Strict):
     date: str | None = Field(None, max_length=10)
     month: str | None = Field(None, max_length=7)
+    year: str | None = Field(None, max_length=4)
     date_from: str | None = Field(None, alias="from", max_length=10)
     date_to: str | None = Field(None, alias="to", max_length=10)
     rule_set: RuleSet = "auto"
@@ -383,7 +384,8 @@ class ReportQuery(Strict):
             responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}, "text/html": {}}}})
 async def report(kind: Annotated[str, Path(max_length=32)], q: Annotated[ReportQuery, Query()],
                  principal: Caller, conn: Conn) -> Response:
-    params = {"date": q.date, "month": q.month, "from": q.date_from, "to": q.date_to, "rule_set": q.rule_set}
+    params = {"date": q.date, "month": q.month, "year": q.year, "from": q.date_from, "to": q.date_to,
+              "rule_set": q.rule_set}
     try:
         prepared = catalogue.prepare(kind, params, get_settings().timezone, scopes_for(principal), q.lang)
     except ValueError as error:
