@@ -19,34 +19,17 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
-import psycopg
+from scratch import air_series_database
 
 from ecomon.config import get_settings
 from ecomon.quality import audit, audit_data
 from ecomon.runtime.engines import Engines
 from ecomon.store import batch_audit
-from ecomon.store.db import connect, migrate
+from ecomon.store.db import connect
 from ecomon.store.observations import merge
 
+PM25 = ("a34004", "PM2.5", "ug/m3")
 SERIES, HOURS, BATCH_HOURS = 60, 24 * 120, 24 * 5        # 172,800 values, batches of 7,200 values
-
-
-def fresh(base: str, name: str) -> str:
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{base.rpartition('/')[0]}/{name}"
-    migrate(url)
-    with connect(url) as conn:
-        conn.execute("INSERT INTO region VALUES ('110000', '北京市', 'Beijing', 'province', NULL)")
-        conn.execute("INSERT INTO parameter VALUES ('a34004', 'PM2.5', 'PM2.5', 'air', 'ug/m3', NULL, 0)")
-        conn.execute("""INSERT INTO site (code, name_zh, element, site_type, control_level, region_code, updated_by)
-                        SELECT 'S' || i, 'S' || i, 'air', 'urban', 'city', '110000', 'bench'
-                        FROM generate_series(1, %s) i""", (SERIES,))
-        conn.execute("""INSERT INTO series (site_id, parameter_code, interval_kind)
-                        SELECT id, 'a34004', 'hour' FROM site""")
-        conn.commit()
-    return url
 
 
 def ingest(url: str, audited: bool) -> tuple[float, float]:
@@ -93,8 +76,8 @@ def main() -> None:
     engines = Engines(get_settings())
     engines.start()
     base = engines.database_url()
-    plain = ingest(fresh(base, "ecomon_bench_audit_off"), audited=False)
-    chained = ingest(fresh(base, "ecomon_bench_audit_on"), audited=True)
+    plain = ingest(air_series_database(base, "ecomon_bench_audit_off", PM25, "hour", SERIES), audited=False)
+    chained = ingest(air_series_database(base, "ecomon_bench_audit_on", PM25, "hour", SERIES), audited=True)
     print(f"ingest merge, {SERIES * HOURS:,} values in batches of {SERIES * BATCH_HOURS:,} (values/s):")
     print(f"  new data : triggers off {plain[0]:>9,.0f} (baseline) | chained batch log {chained[0]:>9,.0f} "
           f"| ratio {chained[0] / plain[0]:.2f}")
@@ -120,7 +103,7 @@ def main() -> None:
           f"{(data.rows + data.superseded) / data.seconds:,.0f} rows/s incl. superseded ({data.days / data.seconds:,.0f} "
           f"series-days/s) | bare fetch of the same rows {fetched / bare:,.0f} rows/s (baseline) | ratio "
           f"{bare / data.seconds:.2f}")
-    url = fresh(base, "ecomon_bench_audit_chain")
+    url = air_series_database(base, "ecomon_bench_audit_chain", PM25, "hour", SERIES)
     with connect(url) as conn:
         start = time.perf_counter()
         conn.execute("""INSERT INTO audit_event (actor, action, target, detail)

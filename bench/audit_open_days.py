@@ -17,34 +17,18 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 import psycopg
+from scratch import air_series_database
 
 from ecomon.config import get_settings
 from ecomon.quality import audit, audit_data
 from ecomon.runtime.engines import Engines
-from ecomon.store.db import connect, migrate
+from ecomon.store.db import connect
 from ecomon.store.observations import merge
 
 SERIES = 500
+SO2 = ("a21026", "SO2", "mg/m3")
 LEVELS = (60, 360, 720, 1380)                  # minutes of the day already stored when the pass is timed
 REPEAT = 3
-
-
-def fresh(base: str, name: str) -> str:
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{base.rpartition('/')[0]}/{name}"
-    migrate(url)
-    with connect(url) as conn:
-        conn.execute("INSERT INTO region VALUES ('110000', '北京市', 'Beijing', 'province', NULL)")
-        conn.execute("INSERT INTO parameter VALUES ('a21026', 'SO2', 'SO2', 'air', 'mg/m3', NULL, 0)")
-        conn.execute("""INSERT INTO site (code, name_zh, element, site_type, control_level, region_code, updated_by)
-                        SELECT 'S' || i, 'S' || i, 'air', 'urban', 'city', '110000', 'bench'
-                        FROM generate_series(1, %s) i""", (SERIES,))
-        conn.execute("INSERT INTO series (site_id, parameter_code, interval_kind) "
-                     "SELECT id, 'a21026', 'minute' FROM site")
-        conn.commit()
-    return url
 
 
 def minutes(ids: list[int], start: datetime, first: int, count: int, rng: np.random.Generator) -> pl.DataFrame:
@@ -84,7 +68,7 @@ def main() -> None:
 def run(base: str) -> None:
     rng = np.random.default_rng(1)
     today = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC)
-    url = fresh(base, "ecomon_bench_open_days")
+    url = air_series_database(base, "ecomon_bench_open_days", SO2, "minute", SERIES)
     print(f"{SERIES} minute series of today; per level: one minute appended to every series (the writer's batch, "
           f"baseline) and one QC-worker audit pass, median of {REPEAT} (ms)")
     with connect(url) as conn:

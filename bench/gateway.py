@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import uvloop
+from scratch import scratch_database
 
 from ecomon.config import get_settings
 from ecomon.ingest.hj212.codec import Version, build, crc16_hex, encode
@@ -43,21 +44,11 @@ from ecomon.ingest.hj212.simulator import device_mn
 from ecomon.registry.catalogue import parameters
 from ecomon.registry.store import load_parameters
 from ecomon.runtime.engines import Engines
-from ecomon.store.db import migrate
 
 PASSWORD = "123456"
 ECOMON = str(Path(sys.executable).with_name("ecomon"))
 QN_EPOCH = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
 FACTORS = ("a34004", "a34002", "a21026", "a21004", "a21005", "a05024", "a01001", "a01002")  # 8 values/packet
-
-
-def scratch_database(url: str) -> str:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "ecomon_bench" WITH (FORCE)')
-        conn.execute('CREATE DATABASE "ecomon_bench"')
-    url = url.rpartition("/")[0] + "/ecomon_bench"
-    migrate(url)
-    return url
 
 
 def register(url: str, prefix: str, devices: int) -> None:
@@ -385,7 +376,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the gateway subprocesses inherit it
     engines = Engines(get_settings())
     engines.start()
-    db_url = scratch_database(engines.database_url())
+    db_url = scratch_database(engines.database_url(), "ecomon_bench")
     print(f"{opts.devices} devices, 8-factor 2051 packets ({len(packet('0' * 24, 1))} bytes), {opts.seconds:.0f} s "
           f"per phase; fd limit {soft} -> {hard}; load average {os.getloadavg()[0]:.1f}")
     figures = {}

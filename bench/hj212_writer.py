@@ -23,23 +23,15 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 from gateway import packet, register  # the packets and registry of bench/gateway.py
+from scratch import scratch_database
 
 from ecomon.config import get_settings
 from ecomon.ingest.hj212.stream import FrameRecord, encode_batch
 from ecomon.ingest.hj212.writer import SeriesCache, store_batches
 from ecomon.runtime.engines import Engines
-from ecomon.store.db import connect, migrate
+from ecomon.store.db import connect
 
 TICK_S = 1 / os.sysconf("SC_CLK_TCK")
-
-
-def scratch(url: str) -> str:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "ecomon_bench_writer" WITH (FORCE)')
-        conn.execute('CREATE DATABASE "ecomon_bench_writer"')
-    url = url.rpartition("/")[0] + "/ecomon_bench_writer"
-    migrate(url)
-    return url
 
 
 def backend_cpu(pid: int) -> float:
@@ -89,7 +81,7 @@ def main() -> None:
     settings = get_settings()
     engines = Engines(settings)
     engines.start()
-    url = scratch(engines.database_url())
+    url = scratch_database(engines.database_url(), "ecomon_bench_writer")
     register(url, "B", opts.devices)  # MN of hex digits, as devices send (EPC-96)
     with psycopg.connect(url) as conn:
         rows = conn.execute("SELECT mn, id, site_id FROM device WHERE mn LIKE 'B%' ORDER BY mn").fetchall()
