@@ -168,3 +168,31 @@ def assert_exactly_once(database_url: str, sites: dict[str, int], acked: list[Pa
     assert not duplicated
     wrong = {k: (got[k], v) for k, v in want.items() if got[k][0] != pytest.approx(v)}
     assert not wrong
+
+
+def api_tokens(url: str, prefix: str, users: dict[str, tuple[str, str | None, int | None]]) -> dict[str, str]:
+    """A read/write API token per label for users `prefix_label` of (role, region, enterprise id)."""
+    import asyncio
+    from datetime import timedelta
+
+    from psycopg import AsyncConnection
+
+    from ecomon.web.auth import accounts
+    from ecomon.web.auth.credentials import random_password
+    from ecomon.web.auth.principal import Principal
+
+    async def create() -> dict[str, str]:
+        tokens = {}
+        async with await AsyncConnection.connect(url) as conn:
+            for label, (role, region, enterprise_id) in users.items():
+                name = f"{prefix}_{label}"
+                user_id = await accounts.create_user(conn, accounts.NewUser(name, role, region, enterprise_id),
+                                                     random_password(), "test")
+                principal = Principal(user_id, name, role, region, enterprise_id, via="token",
+                                      scopes=frozenset({"read", "write"}))
+                _, tokens[label] = await accounts.create_token(conn, principal, "tests", ["read", "write"],
+                                                               timedelta(days=1), None)
+            await conn.commit()
+        return tokens
+
+    return asyncio.run(create())

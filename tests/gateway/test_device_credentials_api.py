@@ -3,15 +3,13 @@ scope and audit of the command routes; the generated password is returned once a
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from gateway_support import register_stations
+from gateway_support import api_tokens, register_stations
 
 from ecomon.ingest.hj212.simulator import device_mn
 
@@ -26,27 +24,8 @@ def world(gateway_env: dict[str, str]) -> dict:
     with psycopg.connect(url) as conn:
         conn.execute("INSERT INTO region (code, name_zh, level) VALUES ('120000', '天津市', 'province') "
                      "ON CONFLICT DO NOTHING")
-    return {"url": url, "tokens": asyncio.run(_tokens(url))}
-
-
-async def _tokens(url: str) -> dict[str, str]:
-    from psycopg import AsyncConnection
-
-    from ecomon.web.auth import accounts
-    from ecomon.web.auth.credentials import random_password
-    from ecomon.web.auth.principal import Principal
-
-    tokens = {}
-    async with await AsyncConnection.connect(url) as conn:
-        for label, (role, region) in USERS.items():
-            name = f"cred_api_{label}"
-            user_id = await accounts.create_user(conn, accounts.NewUser(name, role, region, None),
-                                                 random_password(), "test")
-            principal = Principal(user_id, name, role, region, None, via="token", scopes=frozenset({"read", "write"}))
-            _, tokens[label] = await accounts.create_token(conn, principal, "tests", ["read", "write"],
-                                                           timedelta(days=1), None)
-        await conn.commit()
-    return tokens
+    users = {label: (role, region, None) for label, (role, region) in USERS.items()}
+    return {"url": url, "tokens": api_tokens(url, "cred_api", users)}
 
 
 @pytest.fixture(scope="module")

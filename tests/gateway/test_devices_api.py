@@ -3,14 +3,12 @@ outlet's enterprise), commands only for operators, every queued command attribut
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from datetime import timedelta
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from gateway_support import PASSWORD, register_stations
+from gateway_support import PASSWORD, api_tokens, register_stations
 
 from ecomon.ingest.hj212.gateway.devices import register_device
 from ecomon.ingest.hj212.simulator import device_mn
@@ -34,29 +32,9 @@ def world(gateway_env: dict[str, str]) -> dict:
         outlet = conn.execute("INSERT INTO outlet (enterprise_id, code, name_zh, kind, updated_by) "
                               "VALUES (%s, 'DA001', '排口', 'gas', 'test') RETURNING id", (enterprise,)).fetchone()[0]
         register_device(conn, OUTLET_MN, PASSWORD, site_id=None, outlet_id=outlet, updated_by="test")
-    return {"url": url, "tokens": asyncio.run(_tokens(url, enterprise))}
-
-
-async def _tokens(url: str, enterprise_id: int) -> dict[str, str]:
-    from psycopg import AsyncConnection
-
-    from ecomon.web.auth import accounts
-    from ecomon.web.auth.credentials import random_password
-    from ecomon.web.auth.principal import Principal
-
-    tokens = {}
-    async with await AsyncConnection.connect(url) as conn:
-        for label, (role, region, is_enterprise) in USERS.items():
-            name = f"dev_api_{label}"
-            user_id = await accounts.create_user(
-                conn, accounts.NewUser(name, role, region, enterprise_id if is_enterprise else None),
-                random_password(), "test")
-            principal = Principal(user_id, name, role, region, enterprise_id if is_enterprise else None,
-                                  via="token", scopes=frozenset({"read", "write"}))
-            _, tokens[label] = await accounts.create_token(conn, principal, "tests", ["read", "write"],
-                                                           timedelta(days=1), None)
-        await conn.commit()
-    return tokens
+    users = {label: (role, region, enterprise if is_enterprise else None)
+             for label, (role, region, is_enterprise) in USERS.items()}
+    return {"url": url, "tokens": api_tokens(url, "dev_api", users)}
 
 
 @pytest.fixture(scope="module")
